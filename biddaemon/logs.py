@@ -25,7 +25,7 @@ _LIBRARY_LEVELS = {
     "httpcore": logging.WARNING,
     "sqlalchemy": logging.WARNING,
     "apscheduler": logging.INFO,
-    "alembic": logging.INFO,
+    "alembic": logging.WARNING,  # chatty at INFO; migrate.py logs each upgrade itself
     "uvicorn": logging.INFO,
     "uvicorn.access": logging.WARNING,
     "stamina": logging.INFO,
@@ -75,9 +75,12 @@ class _RedactRenderedText:
     def __init__(self, redactor: SecretRedactor) -> None:
         self.redactor = redactor
 
-    def __call__(self, _logger: WrappedLogger, _name: str, event: str | bytes) -> str:
-        text = event.decode() if isinstance(event, bytes) else event
-        return self.redactor.scrub_text(text)
+    def __call__(self, _logger: WrappedLogger, _name: str, event: EventDict) -> str:
+        # After the renderer, the "event dict" is really the rendered line.
+        text: Any = event
+        if isinstance(text, bytes):
+            text = text.decode()
+        return self.redactor.scrub_text(str(text))
 
 
 def configure_logging(

@@ -223,6 +223,8 @@ def iter_effective(settings: Settings) -> list[tuple[str, str]]:
                 shown = ""
             elif isinstance(value, bool):
                 shown = str(value).lower()
+            elif name.endswith("_url"):
+                shown = redact_url(str(value))
             else:
                 shown = str(value)
             rows.append((env_name(loc), shown))

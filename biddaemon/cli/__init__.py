@@ -10,7 +10,6 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-import click
 import typer
 
 from biddaemon import __version__
@@ -52,6 +51,8 @@ def _root(
 # Each module adds its commands to `app` when imported; add a new command group here.
 COMMAND_MODULES = (
     "config_cmd",
+    "db_cmd",
+    "status_cmd",
 )
 
 
@@ -72,19 +73,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and turn errors into the documented exit codes."""
     _register_commands()
     try:
-        result = app(args=list(argv) if argv is not None else None, standalone_mode=False)
-    except click.exceptions.Exit as done:
-        return done.exit_code
-    except click.ClickException as usage:
-        usage.show()
-        return usage.exit_code
-    except click.exceptions.Abort:
-        typer.echo("Aborted.", err=True)
-        return EXIT_COULD_NOT_RUN
+        # Standalone mode: Typer itself turns usage errors into exit 2 and --help into 0.
+        app(args=list(argv) if argv is not None else None, prog_name="biddaemon")
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else EXIT_COULD_NOT_RUN
     except BiddaemonError as error:
         typer.echo(f"biddaemon: {error}", err=True)
         return exit_code_for(error)
-    return int(result) if isinstance(result, int) else EXIT_OK
+    return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

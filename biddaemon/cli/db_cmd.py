@@ -1,0 +1,56 @@
+"""`biddaemon db upgrade|downgrade|current`: the schema, managed by Alembic."""
+
+from __future__ import annotations
+
+import typer
+from sqlalchemy.exc import OperationalError
+
+from biddaemon.cli import app
+from biddaemon.cli.common import DatabaseUnavailable, open_engine, prepare
+from biddaemon.settings import redact_url
+from biddaemon.store import migrate
+
+db_app = typer.Typer(help="Create, upgrade and inspect the database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    settings = prepare()
+    engine = open_engine(settings, require_schema=False)
+    try:
+        migrate.upgrade(engine, revision)
+        now = migrate.current_revision(engine)
+    except OperationalError as exc:
+        raise DatabaseUnavailable(engine, exc) from None
+    typer.echo(f"{redact_url(settings.effective_database_url)} is at revision {now}")
+
+
+@db_app.command("downgrade")
+def downgrade(
+    revision: str = typer.Argument(..., help="Target revision, e.g. -1 or base."),
+) -> None:
+    """Revert migrations down to REVISION (`base` removes every biddaemon table)."""
+    settings = prepare()
+    engine = open_engine(settings, require_schema=False)
+    try:
+        migrate.downgrade(engine, revision)
+        now = migrate.current_revision(engine)
+    except OperationalError as exc:
+        raise DatabaseUnavailable(engine, exc) from None
+    typer.echo(f"{redact_url(settings.effective_database_url)} is at revision {now or 'base'}")
+
+
+@db_app.command("current")
+def current() -> None:
+    """Print the database's schema revision and the newest this biddaemon knows."""
+    settings = prepare()
+    engine = open_engine(settings, require_schema=False)
+    try:
+        now = migrate.current_revision(engine)
+    except OperationalError as exc:
+        raise DatabaseUnavailable(engine, exc) from None
+    head = migrate.head_revision()
+    state = "up to date" if now == head else "needs `biddaemon db upgrade`"
+    typer.echo(f"current: {now or 'none'}\nhead: {head}\n{state}")

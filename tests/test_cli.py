@@ -1,0 +1,63 @@
+"""The installed `biddaemon` command, run as a real process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from biddaemon import __version__
+
+BIDDAEMON = str(Path(sys.executable).with_name("biddaemon"))
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("BIDDAEMON_")}
+    environment.update(env or {})
+    return subprocess.run(
+        [BIDDAEMON, *args], capture_output=True, text=True, env=environment, cwd=cwd, timeout=60
+    )
+
+
+def test_version_and_help() -> None:
+    assert run("--version").stdout.strip() == f"biddaemon {__version__}"
+    help_text = run("--help").stdout
+    for command in ("config", "db", "status"):
+        assert command in help_text
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    assert run("frobnicate").returncode == 2
+
+
+def test_postgres_upgrade_creates_the_schema_and_status_reports_it(postgres_url: str) -> None:
+    env = {"BIDDAEMON_DATABASE_URL": postgres_url}
+    before = run("status", env=env)
+    assert before.returncode == 0, before.stderr
+    assert "schema: none" in before.stdout
+
+    upgraded = run("db", "upgrade", env=env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "is at revision 0001" in upgraded.stdout
+
+    after = run("status", env=env)
+    assert after.returncode == 0, after.stderr
+    assert "schema: 0001 (head 0001, up to date)" in after.stdout
+    assert postgres_url.rsplit("/", 1)[1] in after.stdout
+
+
+def test_fresh_sqlite_status_in_the_working_directory(tmp_path: Path) -> None:
+    result = run("status", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"sqlite:///{tmp_path / 'biddaemon.db'}" in result.stdout
+
+
+def test_unreachable_database_exits_1_with_a_reason() -> None:
+    result = run(
+        "db", "upgrade", env={"BIDDAEMON_DATABASE_URL": "postgresql+psycopg://x@127.0.0.1:1/x"}
+    )
+    assert result.returncode == 1
+    assert "cannot reach the database" in result.stderr
