@@ -51,6 +51,7 @@ def _root(
 # Each module adds its commands to `app` when imported; add a new command group here.
 COMMAND_MODULES = (
     "config_cmd",
+    "check_cmd",
     "db_cmd",
     "status_cmd",
 )
