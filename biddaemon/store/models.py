@@ -110,6 +110,8 @@ class Competition(Base):
     results_checked_at: Mapped[datetime | None]
     results_published_at: Mapped[datetime | None]
     done: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_decision: Mapped[dict[str, Any] | None]
+    last_decided_at: Mapped[datetime | None]
 
     periods: Mapped[list[ServicePeriod]] = relationship(
         back_populates="competition", cascade="all, delete-orphan", order_by="ServicePeriod.id"
@@ -317,4 +319,22 @@ class JobRun(Base):
     status: Mapped[JobStatus] = mapped_column(_enum(JobStatus))
     error: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any] | None]
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Notification(Base):
+    """An outbox row: a notice for the operator's webhook, delivered apart from bidding."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index(None, "delivered_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+    abandoned: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_error: Mapped[str | None] = mapped_column(Text)
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,0 +1,1 @@
+"""The long-running process: instance lock, scheduler, health endpoint, signals, systemd."""

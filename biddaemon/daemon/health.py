@@ -1,0 +1,120 @@
+"""`/healthz` and `/metrics` on a small HTTP server (127.0.0.1 by default).
+
+Health is judged from the job-run table, not from in-process flags: a job is healthy while its
+last success (or, before its first run, the daemon's start) is younger than its allowed age.
+A standby replica is healthy: waiting for the lock is its job.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from biddaemon import metrics
+from biddaemon.clock import utcnow
+from biddaemon.logs import get_logger
+from biddaemon.store.queries import JobSummary
+
+log = get_logger(__name__)
+
+
+@dataclass
+class HealthState:
+    """What the health endpoint needs to know about this process."""
+
+    started_at: datetime
+    max_age: Mapping[str, timedelta]
+    role: str = "starting"  # starting | standby | active | stopping
+    job_summaries: Callable[[], list[JobSummary]] = field(default=lambda: [])
+
+
+def evaluate(state: HealthState, now: datetime | None = None) -> tuple[bool, dict[str, Any]]:
+    """(healthy, JSON body) for the current state."""
+    now = now or utcnow()
+    body: dict[str, Any] = {"role": state.role, "started_at": state.started_at.isoformat()}
+    if state.role in ("standby", "starting"):
+        return True, {**body, "status": "ok"}
+    if state.role == "stopping":
+        return False, {**body, "status": "stopping", "reasons": ["shutting down"]}
+    try:
+        summaries = {s.job: s for s in state.job_summaries()}
+    except Exception as exc:
+        return False, {**body, "status": "failing", "reasons": [f"database: {exc}"]}
+    reasons: list[str] = []
+    jobs: dict[str, Any] = {}
+    for job, allowed in state.max_age.items():
+        summary = summaries.get(job)
+        last_success = summary.last_success_at if summary else None
+        reference = max(filter(None, [last_success, state.started_at]))
+        age = now - reference
+        jobs[job] = {
+            "last_success": last_success.isoformat() if last_success else None,
+            "last_status": summary.last_status.value if summary else None,
+            "last_error": summary.last_error if summary else None,
+            "allowed_age_seconds": int(allowed.total_seconds()),
+        }
+        if age > allowed:
+            since = f"since {last_success.isoformat()}" if last_success else "ever"
+            reasons.append(f"{job}: no successful run {since} (allowed {allowed})")
+    body["jobs"] = jobs
+    if reasons:
+        return False, {**body, "status": "failing", "reasons": reasons}
+    return True, {**body, "status": "ok"}
+
+
+class HealthServer:
+    """A threaded HTTP server in a daemon thread; `stop()` closes it."""
+
+    def __init__(self, host: str, port: int, state: HealthState) -> None:
+        self.state = state
+        handler = _make_handler(state)
+        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, name="health-server", daemon=True
+        )
+
+    @property
+    def address(self) -> tuple[str, int]:
+        host, port = self.httpd.server_address[:2]
+        return str(host), int(port)
+
+    def start(self) -> HealthServer:
+        self._thread.start()
+        log.info("health endpoint listening", url=f"http://{self.address[0]}:{self.address[1]}")
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _make_handler(state: HealthState) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path.split("?")[0] == "/healthz":
+                healthy, body = evaluate(state)
+                self._send(200 if healthy else 503, "application/json", json.dumps(body).encode())
+            elif self.path.split("?")[0] == "/metrics":
+                self._send(200, CONTENT_TYPE_LATEST, generate_latest(metrics.REGISTRY))
+            else:
+                self._send(404, "application/json", b'{"detail": "not found"}')
+
+        def _send(self, status: int, content_type: str, payload: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return  # scrapes every few seconds would drown the log
+
+    return Handler
