@@ -7,13 +7,24 @@ problem into one `ConfigurationError` naming each variable, so an operator fixes
 from __future__ import annotations
 
 import ipaddress
+import json
+import re
 from datetime import time, timedelta
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from biddaemon.errors import ConfigurationError
 
@@ -48,7 +59,7 @@ def _check_market_url(value: str) -> str:
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise ValueError(
             "plain http:// is only allowed for a loopback host (127.0.0.1, localhost, ::1); "
-            "use https:// for a real market"
+            "use https:// for anything else"
         )
     return value.rstrip("/")
 
@@ -90,6 +101,150 @@ class HealthSettings(BaseModel):
     port: int = Field(default=DEFAULT_HEALTH_PORT, ge=0, le=65535)
 
 
+class NotifySettings(BaseModel):
+    """Where outcome and rejection notices go (`BIDDAEMON_NOTIFY__*`); nowhere when unset."""
+
+    webhook_url: str | None = None
+    webhook_token: SecretStr | None = None
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    max_attempts: int = Field(default=12, ge=1, le=100)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _check_webhook(cls, value: str | None) -> str | None:
+        return _check_market_url(value) if value else None
+
+
+BUILTIN_STRATEGIES = ("guide-price", "fixed-price")
+_STRATEGY_IMPORT_PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
+_Price = Annotated[Decimal, Field(gt=0, decimal_places=2)]
+_PriceFloor = Annotated[Decimal, Field(ge=Decimal("0.01"), decimal_places=2)]
+
+
+class StrategySettings(BaseModel):
+    """How bids are priced and sized (`BIDDAEMON_STRATEGY__*`); see biddaemon/strategy/.
+
+    `name` is a built-in (`guide-price`, `fixed-price`) or an import path `package.module:Class`.
+    Guide-price bids `price_fraction` of each guide price, never below the rate's floor; both
+    built-ins offer the lesser of `capacity_required` and the qualified capacity times
+    `derating_factor`. Fixed-price bids the `*_price` of each rate. `allow_overbooking` lets the
+    engine promise an asset's capacity in overlapping windows of different competitions.
+    `options` (`BIDDAEMON_STRATEGY__OPTIONS__<KEY>`) is passed as is to a user strategy.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = "guide-price"
+    price_fraction: Decimal = Field(default=Decimal("0.95"), gt=0, le=1)
+    availability_floor: _PriceFloor = Decimal("0.01")
+    utilisation_floor: _PriceFloor = Decimal("0.01")
+    service_fee_floor: _PriceFloor = Decimal("0.01")
+    derating_factor: Decimal = Field(default=Decimal("0.90"), gt=0, le=1)
+    availability_price: _Price | None = None
+    utilisation_price: _Price | None = None
+    service_fee_price: _Price | None = None
+    allow_overbooking: bool = False
+    options: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _known_or_import_path(cls, value: str) -> str:
+        value = value.strip()
+        if value in BUILTIN_STRATEGIES or _STRATEGY_IMPORT_PATH.match(value):
+            return value
+        raise ValueError(
+            f"must be {' or '.join(BUILTIN_STRATEGIES)}, or an import path such as "
+            "package.module:ClassName"
+        )
+
+
+class _InventoryPlatformSettings(BaseModel):
+    """Timeouts and retries every inventory platform client takes."""
+
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    connect_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    max_retry_seconds: float = Field(default=120.0, gt=0, le=3600)
+
+    @field_validator("base_url", check_fields=False)
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        return _check_market_url(value)
+
+
+class InventoryPicloSettings(BaseModel):
+    """Piclo Flex as an inventory target; where and who it is come from `BIDDAEMON_PICLO__*`."""
+
+    enabled: bool = False
+
+
+class LocalFlexSettings(_InventoryPlatformSettings):
+    """EPEX LocalFlex as an inventory target (`BIDDAEMON_INVENTORY__LOCALFLEX__*`)."""
+
+    enabled: bool = False
+    base_url: str = "https://api.localflex.co.uk"
+    token: SecretStr | None = None
+
+
+class FlatpeakSettings(_InventoryPlatformSettings):
+    """Flatpeak as an inventory target or source (`BIDDAEMON_INVENTORY__FLATPEAK__*`)."""
+
+    enabled: bool = False
+    base_url: str = "https://api.flatpeak.com"
+    account_id: str | None = None
+    api_key: SecretStr | None = None
+
+
+class TensorSettings(_InventoryPlatformSettings):
+    """Tensor Energy, a read-only inventory source (`BIDDAEMON_INVENTORY__TENSOR__*`)."""
+
+    base_url: str = "https://api.tensorenergy.jp/v1"
+    api_key: SecretStr | None = None
+
+
+InventorySource = Literal["tensor", "flatpeak"]
+
+
+class InventorySettings(BaseModel):
+    """The fleet inventory and the platforms it is mirrored to (`BIDDAEMON_INVENTORY__*`).
+
+    `sources` is a comma-separated list (or JSON array) of asset systems imported and merged
+    with the file by reference. The scheduled sync holds back changes that would reset an
+    asset's approval on LocalFlex unless `allow_approval_reset` is true.
+    """
+
+    path: Path | None = None
+    sources: Annotated[list[InventorySource], NoDecode] = Field(default_factory=list)
+    allow_approval_reset: bool = False
+    sync_interval_seconds: int = Field(default=24 * 3600, ge=300)
+    piclo: InventoryPicloSettings = InventoryPicloSettings()
+    localflex: LocalFlexSettings = LocalFlexSettings()
+    flatpeak: FlatpeakSettings = FlatpeakSettings()
+    tensor: TensorSettings = TensorSettings()
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _split_sources(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("sources")
+    @classmethod
+    def _no_repeats(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("a source is listed twice")
+        return value
+
+    @property
+    def configured(self) -> bool:
+        """Whether there is an inventory to sync at all (a file or a source)."""
+        return self.path is not None or bool(self.sources)
+
+
 class Settings(BaseSettings):
     """The effective configuration of one biddaemon process."""
 
@@ -111,6 +266,9 @@ class Settings(BaseSettings):
     piclo: PicloSettings = PicloSettings()
     poll: PollSettings = PollSettings()
     health: HealthSettings = HealthSettings()
+    notify: NotifySettings = NotifySettings()
+    strategy: StrategySettings = StrategySettings()
+    inventory: InventorySettings = InventorySettings()
 
     @field_validator("log_level", mode="before")
     @classmethod
