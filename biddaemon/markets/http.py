@@ -85,6 +85,7 @@ class Failure:
 
     `response` is set for an HTTP error status, `exception` for a transport error. `sent` is the
     body of a write (never of a login). `detail` is the platform's explanation, already redacted.
+    `path` is the route as the client named it; `origin` says which market it was sent to.
     """
 
     method: str
@@ -96,6 +97,7 @@ class Failure:
     detail: str = ""
     retry_after: float | None = None
     reauthenticated: bool = False
+    origin: str = ""
     sent: Mapping[str, Any] | None = field(default=None, repr=False)
 
     @property
@@ -104,7 +106,8 @@ class Failure:
 
     @property
     def where(self) -> str:
-        return f"{self.method} {self.path}"
+        """`POST https://host/path/`: which market and call, for an operator."""
+        return f"{self.method} {self.origin}{self.path}"
 
     @property
     def reason(self) -> str:
@@ -219,6 +222,9 @@ class MarketHttp:
         self._timeout = timeout or client.timeout
         self._read_slots = threading.BoundedSemaphore(max_concurrent_reads)
         self._redact = redact
+        base = client.base_url  # scheme, host and port only: never any userinfo
+        port = f":{base.port}" if base.port is not None else ""
+        self._origin = f"{base.scheme}://{base.host}{port}" if base.host else ""
 
     def __repr__(self) -> str:
         return f"MarketHttp(base_url={str(self._client.base_url)!r}, policy={self.policy!r})"
@@ -358,6 +364,7 @@ class MarketHttp:
                 detail=self._redact(self._describe_error(response)),
                 retry_after=retry_after,
                 reauthenticated=reauthenticated,
+                origin=self._origin,
                 sent=json if write else None,
             )
         )
@@ -388,6 +395,7 @@ class MarketHttp:
                     write=write,
                     calls=calls[0],
                     exception=exc,
+                    origin=self._origin,
                     sent=json if write else None,
                 )
             ) from exc
