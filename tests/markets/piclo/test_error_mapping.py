@@ -20,7 +20,6 @@ from biddaemon.errors import (
     RejectedByMarket,
     RetryLater,
 )
-from biddaemon.markets.http import Failure, map_failure
 from biddaemon.markets.piclo import (
     BallotRequest,
     BidRequest,
@@ -332,19 +331,15 @@ def test_every_request_carries_an_explicit_timeout(market: FakeMarket, client: P
         assert timeout["read"] == 30.0
 
 
-def test_unexpected_status_on_a_write_is_ambiguous() -> None:
-    request = httpx.Request("POST", "https://piclo.test/x/")
-    failure = Failure(
-        method="POST",
-        path="/x/",
-        write=True,
-        calls=1,
-        response=httpx.Response(302, request=request),
-        sent={"a": 1},
-    )
-    error = map_failure(failure)
-    assert isinstance(error, AmbiguousSubmission)
-    assert error.sent == {"a": 1}
+def test_unexpected_redirect_on_a_write_is_ambiguous_and_not_followed(
+    market: FakeMarket, client: PicloClient
+) -> None:
+    market.on("POST", BALLOTS, (307, None, {"Location": "https://elsewhere.test/"}))
+    with pytest.raises(AmbiguousSubmission, match="307") as caught:
+        client.submit_ballot("z8mpC6x", ballot())
+    assert caught.value.sent == ballot().to_wire()
+    assert market.calls("POST", BALLOTS) == 1
+    assert all(r.url.host == "piclo.test" for r in market.requests)
 
 
 @pytest.mark.parametrize(
