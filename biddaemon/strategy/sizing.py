@@ -1,0 +1,84 @@
+"""How much the fleet can offer into one window, and for how long: shared by the built-ins.
+
+Both built-in strategies size a bid the same way, so only their prices differ:
+capacity is the lesser of the window's `capacity_required` and the qualified capacity times the
+derating factor; max runtime is the shortest any asset can sustain (its energy over its power,
+capped by its own runtime limit). The engine later allocates the capacity over the assets and
+reduces it by what is committed elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import ROUND_DOWN, Decimal
+
+from biddaemon.strategy.base import BasisValue
+from biddaemon.strategy.snapshot import AssetSpec, StrategyInput, WindowSpec
+
+_SECONDS_PER_HOUR = Decimal(3600)
+
+
+def bidding_assets(snapshot: StrategyInput) -> tuple[AssetSpec, ...]:
+    """The assets a ballot can include: the previous ballot's set when resubmitting (the market
+    requires exactly that set), else every qualifying asset with capacity in the need direction."""
+    if snapshot.previous is not None:
+        keys = snapshot.previous.asset_keys
+        return tuple(a for a in snapshot.assets if a.key in keys)
+    return tuple(a for a in snapshot.assets if a.capacity > 0)
+
+
+def qualified_capacity(assets: Iterable[AssetSpec]) -> Decimal:
+    return sum((a.capacity for a in assets), Decimal("0.000"))
+
+
+def asset_runtime(asset: AssetSpec) -> timedelta | None:
+    """How long this asset can deliver its full capacity; None when nothing limits it."""
+    limits: list[timedelta] = []
+    if asset.energy_mwh is not None and asset.capacity > 0:
+        hours = asset.energy_mwh / asset.capacity
+        seconds = (hours * _SECONDS_PER_HOUR).to_integral_value(rounding=ROUND_DOWN)
+        limits.append(timedelta(seconds=int(seconds)))
+    if asset.max_runtime is not None:
+        limits.append(asset.max_runtime)
+    return min(limits) if limits else None
+
+
+def fleet_runtime(assets: Iterable[AssetSpec]) -> timedelta | None:
+    """The shortest runtime of any asset with capacity: the whole bid can be held that long."""
+    runtimes = [r for a in assets if a.capacity > 0 if (r := asset_runtime(a)) is not None]
+    return min(runtimes) if runtimes else None
+
+
+@dataclass(frozen=True, slots=True)
+class Sizing:
+    capacity: Decimal
+    max_runtime: timedelta | None
+    basis: dict[str, BasisValue]
+
+
+def size_bid(snapshot: StrategyInput, window: WindowSpec) -> Sizing | str:
+    """The capacity and runtime to offer into `window`, or why nothing can be offered."""
+    assets = bidding_assets(snapshot)
+    qualified = qualified_capacity(assets)
+    derating = snapshot.settings.derating_factor
+    if window.capacity_required <= 0:
+        return f"window {window.id} requires no capacity"
+    if qualified <= 0:
+        return "no qualifying asset has capacity in the need direction"
+    derated = qualified * derating
+    capacity = min(window.capacity_required, derated)
+    runtime = fleet_runtime(assets)
+    if runtime is not None and runtime <= timedelta(0):
+        return "an asset cannot sustain any runtime (no energy or a zero runtime limit)"
+    basis: dict[str, BasisValue] = {
+        "capacity_required": window.capacity_required,
+        "qualified_capacity": qualified,
+        "derating_factor": derating,
+        "derated_capacity": derated,
+        "max_runtime_from": "shortest asset runtime (energy / power, capped by its limit)"
+        if runtime is not None
+        else "no asset states an energy or runtime limit: max_runtime not sent",
+    }
+    return Sizing(capacity=capacity, max_runtime=runtime, basis=basis)
