@@ -1,0 +1,25 @@
+"""Turning a strategy's proposals into a ballot the market accepts and the fleet can deliver.
+
+decision = decide(strategy, snapshot, safety_margin=..., allow_overbooking=...)
+if decision.should_submit:
+    body = decision.plan.request_body()   # persist (fingerprint, record), then POST
+render_decision(decision.record)          # the explanation, either way
+"""
+
+from biddaemon.bidding.allocation import AssetShare
+from biddaemon.bidding.engine import decide
+from biddaemon.bidding.explain import render_decision
+from biddaemon.bidding.overlap import schedules_overlap
+from biddaemon.bidding.plan import BallotPlan, Decision, PlannedBid
+from biddaemon.bidding.record import commitments_from_record
+
+__all__ = [
+    "AssetShare",
+    "BallotPlan",
+    "Decision",
+    "PlannedBid",
+    "commitments_from_record",
+    "decide",
+    "render_decision",
+    "schedules_overlap",
+]

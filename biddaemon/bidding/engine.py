@@ -1,0 +1,509 @@
+"""The engine: a strategy's proposals in, one valid full ballot (or a refusal with reasons) out.
+
+`decide` is the only door between a strategy and the market. In order, it:
+
+1. refuses the competition outright when it is not open, closes within the safety margin, or has
+   a type we do not know (so its rates are unknown);
+2. fixes the asset set: the active ballot's set on a resubmission (the market requires exactly
+   that), else every qualifying asset with capacity in the need direction;
+3. asks the strategy, and treats any exception it raises as a refusal of this competition only;
+4. per window, in the competition's order: validates the proposal (quantised values, exact rate
+   types, runtime, split bids summed within `capacity_required` and the assets' capacity); an
+   invalid proposal is rejected and recorded, and the previous ballot's bids for the window are
+   carried instead. A skip or a missing proposal also carries the previous bids, unless the skip
+   withdraws them on purpose. Carried bids obey the same rules, or the ballot is refused;
+5. allocates each bid over the assets, net of what overlapping windows of other competitions
+   already hold, and reduces a bid (recording why) when capacity is short;
+6. fingerprints the result and compares it with the active ballot (`unchanged`: nothing to send).
+
+Everything decided, skipped or reduced goes into the decision record.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from biddaemon.bidding import rules
+from biddaemon.bidding.allocation import AssetKey, CommitmentIndex, WindowAllocator
+from biddaemon.bidding.fingerprint import content_fingerprint, fingerprint
+from biddaemon.bidding.plan import BallotPlan, BidSource, Decision, PlannedBid
+from biddaemon.bidding.record import RECORD_VERSION, jsonable, window_entry
+from biddaemon.strategy.base import Proposal, ProposedBid, Skip, Strategy
+from biddaemon.strategy.snapshot import (
+    RATE_TYPES,
+    AssetSpec,
+    PreviousBid,
+    StrategyInput,
+    WindowSpec,
+)
+
+ZERO = Decimal("0.000")
+
+
+def decide(
+    strategy: Strategy,
+    snapshot: StrategyInput,
+    *,
+    safety_margin: timedelta,
+    allow_overbooking: bool,
+) -> Decision:
+    """Turn `strategy`'s proposals for `snapshot` into a validated ballot, or refuse."""
+    return _Deciding(strategy, snapshot, safety_margin, allow_overbooking).run()
+
+
+@dataclass(slots=True)
+class _Candidate:
+    """A bid that passed the rules, before allocation."""
+
+    capacity: Decimal
+    rates: dict[str, Decimal]
+    max_runtime: timedelta | None
+    source: BidSource
+    proposed_capacity: object
+    proposed_rates: Mapping[str, object]
+    basis: Mapping[str, object]
+    adjustments: list[str] = field(default_factory=list)
+
+
+class _Deciding:
+    """One decision in progress: the inputs, and the record being written."""
+
+    def __init__(
+        self,
+        strategy: Strategy,
+        snapshot: StrategyInput,
+        safety_margin: timedelta,
+        allow_overbooking: bool,
+    ) -> None:
+        self.strategy = strategy
+        self.snapshot = snapshot
+        self.competition = snapshot.competition
+        self.margin = safety_margin
+        self.allow_overbooking = allow_overbooking
+        self.strategy_name = _strategy_name(strategy)
+        self.skipped: list[dict[str, Any]] = []
+        self.rejected: list[dict[str, Any]] = []
+        self.notes: list[str] = []
+        self.bid_entries: list[dict[str, Any]] = []
+        self.error: dict[str, str] | None = None
+        self.assets_entry: dict[str, Any] = {}
+
+    # ----------------------------------------------------------------------------------------
+
+    def run(self) -> Decision:
+        competition, now = self.competition, self.snapshot.now
+        refusals = [
+            reason
+            for reason in (
+                rules.competition_open(competition, now),
+                rules.closes_after_margin(competition, now, self.margin),
+                rules.known_type(competition),
+            )
+            if reason is not None
+        ]
+        if refusals:
+            return self._refuse(refusals)
+        required: tuple[str, ...] = competition.required_rates or ()
+
+        included, asset_problem = self._select_assets()
+        if asset_problem is not None:
+            return self._refuse([asset_problem])
+        included_capacity = sum((a.capacity for a in included), ZERO)
+
+        outcomes = self._ask_strategy()
+        if isinstance(outcomes, str):
+            return self._refuse([outcomes])
+        by_window, problem = self._index(outcomes)
+        if problem is not None:
+            return self._refuse([problem])
+
+        index = CommitmentIndex(
+            () if self.allow_overbooking else self.snapshot.commitments,
+            exclude_competition=competition.id,
+        )
+        planned: list[PlannedBid] = []
+        carried_problems: list[str] = []
+        for window in competition.windows:
+            candidates = self._window_candidates(
+                window, by_window.get(window.id), required, included_capacity, carried_problems
+            )
+            if candidates:
+                planned.extend(self._allocate(window, candidates, included, index))
+        if carried_problems:
+            return self._refuse(carried_problems)
+        if not planned:
+            return self._refuse(["no bid to send: every window was skipped or rejected"])
+        return self._plan(planned, included)
+
+    # ----------------------------------------------------------------------------------------
+    # Assets and strategy
+
+    def _select_assets(self) -> tuple[tuple[AssetSpec, ...], str | None]:
+        capacity_by_key: dict[AssetKey, Decimal] = {a.key: a.capacity for a in self.snapshot.assets}
+        previous = self.snapshot.previous
+        excluded: list[dict[str, str]] = []
+        if previous is not None:
+            problem = rules.previous_assets_still_qualify(previous.asset_keys, capacity_by_key)
+            keys = previous.asset_keys
+            included = tuple(a for a in self.snapshot.assets if a.key in keys)
+            for asset in self.snapshot.assets:
+                if asset.key not in keys:
+                    excluded.append(
+                        {
+                            "kind": asset.kind,
+                            "id": asset.id,
+                            "reason": "not in the active ballot, whose asset set a "
+                            "resubmission must keep",
+                        }
+                    )
+        else:
+            included = tuple(a for a in self.snapshot.assets if a.capacity > 0)
+            for asset in self.snapshot.assets:
+                if asset.capacity <= 0:
+                    excluded.append(
+                        {
+                            "kind": asset.kind,
+                            "id": asset.id,
+                            "reason": "no capacity in the need direction",
+                        }
+                    )
+            problem = rules.has_assets(included)
+        included = tuple(sorted(included, key=lambda a: a.key))
+        self.assets_entry = {
+            "flex": [a.id for a in included if a.kind == "flex"],
+            "planned": [a.id for a in included if a.kind == "planned"],
+            "capacity": jsonable(sum((a.capacity for a in included), ZERO)),
+            "excluded": excluded,
+        }
+        return included, problem
+
+    def _ask_strategy(self) -> list[object] | str:
+        try:
+            return list(self.strategy.propose(self.snapshot))
+        except Exception as exc:  # a strategy's bug skips its competition, never the daemon
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            self.error = {
+                "type": type(exc).__name__,
+                "message": str(exc),
+                "where": f"{where.filename}:{where.lineno} in {where.name}",
+            }
+            return f"strategy {self.strategy_name} raised {type(exc).__name__}: {exc}"
+
+    def _index(self, outcomes: Sequence[object]) -> tuple[dict[str, Proposal | Skip], str | None]:
+        by_window: dict[str, Proposal | Skip] = {}
+        for outcome in outcomes:
+            if not isinstance(outcome, Proposal | Skip):
+                return {}, (
+                    f"strategy {self.strategy_name} returned a {type(outcome).__name__}, "
+                    "not a Proposal or a Skip"
+                )
+            problem = rules.window_belongs(self.competition, outcome.window_id)
+            if problem is not None:
+                self.rejected.append(
+                    {"window_id": str(outcome.window_id), "reasons": [problem], "then": "ignored"}
+                )
+                continue
+            if outcome.window_id in by_window:
+                return {}, (
+                    f"strategy {self.strategy_name} returned more than one answer for window "
+                    f"{outcome.window_id}"
+                )
+            by_window[outcome.window_id] = outcome
+        return by_window, None
+
+    # ----------------------------------------------------------------------------------------
+    # Per window
+
+    def _window_candidates(
+        self,
+        window: WindowSpec,
+        outcome: Proposal | Skip | None,
+        required: tuple[str, ...],
+        included_capacity: Decimal,
+        carried_problems: list[str],
+    ) -> list[_Candidate]:
+        previous = self.snapshot.previous
+        previous_bids = previous.bids_for(window.id) if previous is not None else ()
+
+        if isinstance(outcome, Proposal):
+            candidates, problems = _validate(
+                window, outcome.bids, required, included_capacity, "proposed"
+            )
+            if not problems:
+                return candidates
+            then = "the active ballot's bid is carried" if previous_bids else "window skipped"
+            self.rejected.append({"window_id": window.id, "reasons": problems, "then": then})
+        elif isinstance(outcome, Skip):
+            if outcome.withdraw or not previous_bids:
+                reason = outcome.reason
+                if outcome.withdraw and previous_bids:
+                    reason += " (the active ballot's bid is withdrawn)"
+                self.skipped.append({"window_id": window.id, "reason": reason})
+                return []
+            self.notes.append(
+                f"window {window.id}: the strategy skipped it ({outcome.reason}); "
+                "the active ballot's bid is carried"
+            )
+        elif not previous_bids:
+            self.skipped.append({"window_id": window.id, "reason": "the strategy made no proposal"})
+            return []
+
+        if not previous_bids:
+            return []
+        candidates, problems = _validate(
+            window, previous_bids, required, included_capacity, "carried"
+        )
+        if problems:
+            carried_problems.extend(
+                f"the active ballot's bid for window {window.id} can no longer be carried: {p}"
+                for p in problems
+            )
+            return []
+        return candidates
+
+    def _allocate(
+        self,
+        window: WindowSpec,
+        candidates: list[_Candidate],
+        included: tuple[AssetSpec, ...],
+        index: CommitmentIndex,
+    ) -> list[PlannedBid]:
+        committed = index.committed(window.schedule, (a.key for a in included))
+        allocator = WindowAllocator(included, committed)
+        committed_entry = [
+            {
+                "kind": held.kind,
+                "asset_id": held.asset_id,
+                "capacity": jsonable(held.capacity),
+                "competitions": list(held.competitions),
+            }
+            for _, held in sorted(committed.items())
+        ]
+        planned: list[PlannedBid] = []
+        for candidate in candidates:
+            available = allocator.total_available
+            allocated, shares = allocator.take(candidate.capacity)
+            reductions = list(candidate.adjustments)
+            if allocated < candidate.capacity:
+                reductions.append(
+                    f"reduced from {candidate.capacity} to {allocated} MW: only {available} MW "
+                    "of the ballot's assets is not already committed to overlapping windows of "
+                    "other competitions"
+                )
+            entry: dict[str, Any] = {
+                "window_id": window.id,
+                "window": window_entry(window),
+                "source": candidate.source,
+                "capacity": jsonable(allocated),
+                "proposed_capacity": jsonable(candidate.proposed_capacity),
+                "rates": jsonable(candidate.rates),
+                "proposed_rates": jsonable(dict(candidate.proposed_rates)),
+                "max_runtime": jsonable(candidate.max_runtime),
+                "basis": jsonable(dict(candidate.basis)),
+                "available_capacity": jsonable(available),
+                "allocation": [
+                    {"kind": s.kind, "asset_id": s.asset_id, "capacity": jsonable(s.capacity)}
+                    for s in shares
+                ],
+                "committed_elsewhere": committed_entry,
+                "reductions": reductions,
+            }
+            if allocated <= 0:
+                self.skipped.append(
+                    {
+                        "window_id": window.id,
+                        "reason": f"no capacity left: all {candidate.capacity} MW of the bid is "
+                        "already committed to overlapping windows of other competitions",
+                    }
+                )
+                continue
+            self.bid_entries.append(entry)
+            planned.append(
+                PlannedBid(
+                    window_id=window.id,
+                    capacity=allocated,
+                    rates=candidate.rates,
+                    max_runtime=candidate.max_runtime,
+                    allocations=shares,
+                    source=candidate.source,
+                )
+            )
+        return planned
+
+    # ----------------------------------------------------------------------------------------
+    # Results
+
+    def _plan(self, bids: list[PlannedBid], included: tuple[AssetSpec, ...]) -> Decision:
+        competition = self.competition
+        flex = tuple(sorted(a.id for a in included if a.kind == "flex"))
+        planned_ids = tuple(sorted(a.id for a in included if a.kind == "planned"))
+        previous = self.snapshot.previous
+        supersedes = previous.market_id if previous is not None else None
+        content = content_fingerprint(competition.id, flex, planned_ids, bids)
+        plan = BallotPlan(
+            competition_id=competition.id,
+            bids=tuple(bids),
+            flex_asset_ids=flex,
+            planned_asset_ids=planned_ids,
+            supersedes=supersedes,
+            fingerprint=fingerprint(competition.id, flex, planned_ids, bids, supersedes=supersedes),
+            content_fingerprint=content,
+            strategy=self.strategy_name,
+        )
+        unchanged = previous is not None and content == content_fingerprint(
+            competition.id, previous.flex_ids, previous.planned_ids, previous.bids
+        )
+        if unchanged:
+            self.notes.append(
+                f"the ballot equals the active ballot {supersedes}: nothing to resubmit"
+            )
+        record = self._record("unchanged" if unchanged else "ballot", [], plan)
+        return Decision(competition.id, plan, (), unchanged, record)
+
+    def _refuse(self, reasons: list[str]) -> Decision:
+        record = self._record("refused", reasons, None)
+        return Decision(self.competition.id, None, tuple(reasons), False, record)
+
+    def _record(self, outcome: str, reasons: list[str], plan: BallotPlan | None) -> dict[str, Any]:
+        competition = self.competition
+        previous = self.snapshot.previous
+        return {
+            "version": RECORD_VERSION,
+            "outcome": outcome,
+            "reasons": reasons,
+            "competition": {
+                "id": competition.id,
+                "type": competition.type,
+                "need_direction": competition.need_direction,
+                "status": competition.status,
+                "competition_open": jsonable(competition.competition_open),
+                "competition_close": jsonable(competition.competition_close),
+                "guide_prices": {t: jsonable(competition.guide_price(t)) for t in RATE_TYPES},
+            },
+            "decided_at": jsonable(self.snapshot.now),
+            "strategy": self.strategy_name,
+            "safety_margin": jsonable(self.margin),
+            "allow_overbooking": self.allow_overbooking,
+            "supersedes": previous.market_id if previous is not None else None,
+            "fingerprint": plan.fingerprint if plan else None,
+            "content_fingerprint": plan.content_fingerprint if plan else None,
+            "error": self.error,
+            "assets": self.assets_entry,
+            "bids": self.bid_entries if plan else [],
+            "skipped": self.skipped,
+            "rejected": self.rejected,
+            "notes": self.notes,
+        }
+
+
+def _strategy_name(strategy: Strategy) -> str:
+    try:
+        name = strategy.name
+    except Exception:
+        name = None
+    return name if isinstance(name, str) and name else type(strategy).__name__
+
+
+def _validate(
+    window: WindowSpec,
+    bids: Sequence[ProposedBid | PreviousBid] | object,
+    required: tuple[str, ...],
+    included_capacity: Decimal,
+    source: BidSource,
+) -> tuple[list[_Candidate], list[str]]:
+    """Quantise and check one window's bids; any problem rejects them all (a split bid is one
+    offer)."""
+    if not isinstance(bids, tuple | list) or not bids:
+        return [], ["a proposal needs at least one bid"]
+    candidates: list[_Candidate] = []
+    problems: list[str] = []
+    for number, bid in enumerate(bids, start=1):
+        label = f"bid {number}" if len(bids) > 1 else "bid"
+        if not isinstance(bid, ProposedBid | PreviousBid):
+            problems.append(f"{label}: a {type(bid).__name__} is not a ProposedBid")
+            continue
+        candidate, bid_problems = _validate_bid(bid, required, source)
+        problems.extend(f"{label}: {p}" for p in bid_problems)
+        if candidate is not None:
+            candidates.append(candidate)
+    if problems:
+        return [], problems
+    total = sum((c.capacity for c in candidates), ZERO)
+    for problem in (
+        rules.within_capacity_required(window, total),
+        rules.within_asset_capacity(window, total, included_capacity),
+    ):
+        if problem is not None:
+            problems.append(problem)
+    return ([], problems) if problems else (candidates, [])
+
+
+def _validate_bid(
+    bid: ProposedBid | PreviousBid, required: tuple[str, ...], source: BidSource
+) -> tuple[_Candidate | None, list[str]]:
+    problems: list[str] = []
+    adjustments: list[str] = []
+
+    capacity: Decimal | None = None
+    problem = rules.is_decimal(bid.capacity, "capacity")
+    if problem is None:
+        problem = rules.capacity_positive(bid.capacity)
+    if problem is None:
+        capacity = rules.quantise_capacity(bid.capacity)
+        if capacity != bid.capacity:
+            adjustments.append(f"capacity rounded down from {bid.capacity} to {capacity} MW")
+    else:
+        problems.append(problem)
+
+    rates: dict[str, Decimal] = {}
+    problem = (
+        rules.exact_rate_types(bid.rates, required)
+        if isinstance(bid.rates, Mapping)
+        else "rates must be a mapping of rate type to Decimal"
+    )
+    if problem is not None:
+        problems.append(problem)
+    else:
+        for rate_type in required:
+            value = bid.rates[rate_type]
+            problem = rules.is_decimal(value, f"{rate_type} rate")
+            if problem is None:
+                problem = rules.price_positive(rate_type, value)
+            if problem is not None:
+                problems.append(problem)
+                continue
+            rates[rate_type] = rules.quantise_price(value)
+            if rates[rate_type] != value:
+                adjustments.append(f"{rate_type} rate rounded from {value} to {rates[rate_type]}")
+
+    runtime = bid.max_runtime
+    problem = rules.runtime_well_formed(runtime)
+    if problem is not None:
+        problems.append(problem)
+    elif runtime is not None:
+        whole = rules.quantise_runtime(runtime)
+        if whole != runtime:
+            adjustments.append(f"max_runtime truncated from {runtime} to {whole}")
+        runtime = whole
+
+    if problems or capacity is None:
+        return None, problems
+    basis = bid.basis if isinstance(bid, ProposedBid) else {"carried_from_bid": bid.market_bid_id}
+    return (
+        _Candidate(
+            capacity=capacity,
+            rates=rates,
+            max_runtime=runtime,
+            source=source,
+            proposed_capacity=bid.capacity,
+            proposed_rates=bid.rates,
+            basis=basis if isinstance(basis, Mapping) else {},
+            adjustments=adjustments,
+        ),
+        [],
+    )

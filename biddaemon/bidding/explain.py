@@ -1,0 +1,116 @@
+"""Render a decision record as readable lines, for `biddaemon history` and the logs.
+
+Pure and forgiving: it reads only the record (never the database) and shows what is there, so a
+record written by an older version still renders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+_OUTCOMES = {
+    "ballot": "BALLOT",
+    "unchanged": "UNCHANGED (not resubmitted)",
+    "refused": "REFUSED",
+}
+
+
+def render_decision(record: Mapping[str, Any]) -> list[str]:
+    """One headline, then assets, each bid with the numbers it came from, skips, refusals."""
+    competition = record.get("competition") or {}
+    lines = [
+        f"competition {competition.get('id', '?')} ({competition.get('type', '?')}, "
+        f"{competition.get('need_direction', '?')} need), closes "
+        f"{competition.get('competition_close', '?')}",
+        _headline(record),
+    ]
+    assets = record.get("assets") or {}
+    if assets:
+        lines.append(
+            f"assets: flex {_ids(assets.get('flex'))}; planned {_ids(assets.get('planned'))} "
+            f"({assets.get('capacity', '?')} MW in the need direction)"
+        )
+        lines.extend(
+            f"  not included: {e.get('kind')} {e.get('id')}: {e.get('reason')}"
+            for e in assets.get("excluded", ())
+        )
+    for bid in record.get("bids", ()):
+        lines.extend(_bid_lines(bid))
+    lines.extend(
+        f"skipped window {s.get('window_id')}: {s.get('reason')}" for s in record.get("skipped", ())
+    )
+    for rejected in record.get("rejected", ()):
+        reasons = "; ".join(rejected.get("reasons", ()))
+        lines.append(
+            f"rejected proposal for window {rejected.get('window_id')}: {reasons} "
+            f"({rejected.get('then', '')})"
+        )
+    lines.extend(f"note: {note}" for note in record.get("notes", ()))
+    lines.extend(f"refused: {reason}" for reason in record.get("reasons", ()))
+    error = record.get("error")
+    if error:
+        lines.append(
+            f"strategy error: {error.get('type')}: {error.get('message')} at {error.get('where')}"
+        )
+    return lines
+
+
+def _headline(record: Mapping[str, Any]) -> str:
+    outcome = _OUTCOMES.get(str(record.get("outcome")), str(record.get("outcome")))
+    parts = [f"decided {record.get('decided_at', '?')} by strategy {record.get('strategy', '?')}:"]
+    parts.append(outcome)
+    if record.get("supersedes"):
+        parts.append(f"(supersedes {record['supersedes']})")
+    if record.get("fingerprint"):
+        parts.append(f"fingerprint {str(record['fingerprint'])[:12]}")
+    parts.append(
+        f"[safety margin {record.get('safety_margin', '?')}, overbooking "
+        f"{'allowed' if record.get('allow_overbooking') else 'not allowed'}]"
+    )
+    return " ".join(parts)
+
+
+def _value(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "-" if value is None else str(value)
+
+
+def _ids(ids: Sequence[str] | None) -> str:
+    return ", ".join(ids) if ids else "none"
+
+
+def _bid_lines(bid: Mapping[str, Any]) -> list[str]:
+    window = bid.get("window") or {}
+    days = ",".join(window.get("days", ()))
+    rates = ", ".join(f"{kind} {value}" for kind, value in (bid.get("rates") or {}).items())
+    runtime = bid.get("max_runtime") or "not sent"
+    lines = [
+        f"bid window {bid.get('window_id')} ({window.get('name') or 'unnamed'}, {days} "
+        f"{window.get('start_time')}-{window.get('end_time')}, {window.get('start_date')} to "
+        f"{window.get('end_date')} exclusive, needs {window.get('capacity_required')} MW): "
+        f"{bid.get('capacity')} MW, {rates}, max runtime {runtime} [{bid.get('source')}]"
+    ]
+    basis = bid.get("basis") or {}
+    if basis:
+        lines.append("    from: " + ", ".join(f"{k} {_value(v)}" for k, v in basis.items()))
+    shares = ", ".join(
+        f"{s.get('kind')} {s.get('asset_id')} {s.get('capacity')}"
+        for s in bid.get("allocation", ())
+    )
+    lines.append(
+        f"    allocation: {shares or 'none'} (of {bid.get('available_capacity')} MW available)"
+    )
+    held = bid.get("committed_elsewhere") or ()
+    if held:
+        lines.append(
+            "    committed elsewhere: "
+            + ", ".join(
+                f"{h.get('kind')} {h.get('asset_id')} {h.get('capacity')} MW "
+                f"({', '.join(h.get('competitions', ()))})"
+                for h in held
+            )
+        )
+    lines.extend(f"    {reduction}" for reduction in bid.get("reductions", ()))
+    return lines

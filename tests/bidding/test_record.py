@@ -1,0 +1,144 @@
+"""The decision record: JSON, complete enough to explain every number and to rebuild commitments."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, time, timedelta
+from decimal import Decimal
+
+from biddaemon.bidding import commitments_from_record, decide, render_decision
+from biddaemon.bidding.record import jsonable
+from biddaemon.settings import StrategySettings
+from biddaemon.strategy import GuidePriceStrategy
+from tests.bidding.support import (
+    MARGIN,
+    asset,
+    bid,
+    commitment,
+    competition,
+    propose,
+    run,
+    skip,
+    snapshot,
+    window,
+)
+
+
+def _guide_price_decision() -> dict:  # type: ignore[type-arg]
+    comp = competition(
+        windows=[window("w1", capacity_required="2"), window("w2", capacity_required="0")]
+    )
+    snap = snapshot(
+        comp,
+        [asset("a1", "1.5", energy_mwh="3"), asset("p1", "1", kind="planned"), asset("z", "0")],
+        commitments=[commitment("a1", "0.6")],
+        settings=StrategySettings(price_fraction=Decimal("0.9"), utilisation_floor=Decimal("280")),
+    )
+    decision = decide(GuidePriceStrategy(), snap, safety_margin=MARGIN, allow_overbooking=False)
+    return decision.record
+
+
+def test_the_record_survives_a_json_round_trip() -> None:
+    record = _guide_price_decision()
+    assert json.loads(json.dumps(record)) == record
+
+
+def test_each_bid_lists_the_numbers_it_came_from() -> None:
+    entry = _guide_price_decision()["bids"][0]
+    assert entry["basis"]["availability_guide_price"] == "15.00"
+    assert entry["basis"]["price_fraction"] == "0.9"
+    assert entry["basis"]["utilisation_floor"] == "280"
+    assert entry["basis"]["utilisation_floor_applied"] is True
+    assert entry["basis"]["qualified_capacity"] == "2.500"
+    assert entry["basis"]["derating_factor"] == "0.90"
+    assert entry["rates"] == {"availability": "13.50", "utilisation": "280.00"}
+    assert entry["proposed_capacity"] == "2"
+    assert entry["available_capacity"] == "1.900"
+    assert entry["capacity"] == "1.900"
+    assert entry["allocation"] == [
+        {"kind": "planned", "asset_id": "p1", "capacity": "1.000"},
+        {"kind": "flex", "asset_id": "a1", "capacity": "0.900"},
+    ]
+    assert entry["reductions"][0].startswith("reduced from 2.000 to 1.900 MW")
+    assert entry["max_runtime"] == "02:00:00"
+
+
+def test_skipped_windows_and_left_out_assets_are_recorded_with_reasons() -> None:
+    record = _guide_price_decision()
+    assert record["skipped"] == [{"window_id": "w2", "reason": "window w2 requires no capacity"}]
+    assert record["assets"]["excluded"] == [
+        {"kind": "flex", "id": "z", "reason": "no capacity in the need direction"}
+    ]
+
+
+def test_render_names_every_bid_skip_and_reason() -> None:
+    lines = render_decision(_guide_price_decision())
+    text = "\n".join(lines)
+    assert lines[0] == (
+        "competition c1 (availability_utilisation, deficit need), closes 2027-01-11T12:00:00Z"
+    )
+    assert "BALLOT" in lines[1]
+    assert "assets: flex a1; planned p1 (2.500 MW in the need direction)" in text
+    assert "bid window w1" in text
+    assert "1.900 MW, availability 13.50, utilisation 280.00" in text
+    assert "utilisation_floor_applied yes" in text
+    assert "allocation: planned p1 1.000, flex a1 0.900 (of 1.900 MW available)" in text
+    assert "committed elsewhere: flex a1 0.600 MW (other)" in text
+    assert "skipped window w2: window w2 requires no capacity" in text
+    assert "not included: flex z: no capacity in the need direction" in text
+
+
+def test_render_shows_a_refusal_and_a_strategy_error() -> None:
+    class Broken:
+        name = "broken"
+
+        def propose(self, snapshot: object) -> list[object]:
+            raise KeyError("availability")
+
+    record = decide(Broken(), snapshot(), safety_margin=MARGIN, allow_overbooking=False).record
+    lines = render_decision(record)
+    assert "REFUSED" in lines[1]
+    assert "refused: strategy broken raised KeyError: 'availability'" in lines
+    assert lines[-1].startswith("strategy error: KeyError: 'availability' at ")
+
+
+def test_render_tolerates_an_empty_record() -> None:
+    assert render_decision({})[0].startswith("competition ?")
+
+
+def test_commitments_are_rebuilt_from_a_stored_record() -> None:
+    record = json.loads(json.dumps(_guide_price_decision()))  # as read back from the database
+    promised = commitments_from_record(record)
+    assert [(c.kind, c.asset_id, c.capacity) for c in promised] == [
+        ("planned", "p1", Decimal("1.000")),
+        ("flex", "a1", Decimal("0.900")),
+    ]
+    assert {c.competition_id for c in promised} == {"c1"}
+    assert promised[0].schedule == window("w1").schedule
+
+
+def test_a_refused_or_unchanged_record_promises_accordingly() -> None:
+    refused = run([skip("w1")]).record
+    assert commitments_from_record(refused) == ()
+    sent = run([propose(bid("1"))]).record
+    assert len(commitments_from_record({**sent, "outcome": "unchanged"})) == 1
+
+
+def test_jsonable_writes_exact_strings() -> None:
+    assert jsonable(
+        {
+            "d": Decimal("0.10"),
+            "t": timedelta(days=1, seconds=5),
+            "neg": timedelta(seconds=-5),
+            "day": date(2027, 1, 2),
+            "time": time(16, 30),
+            "set": frozenset({"b", "a"}),
+        }
+    ) == {
+        "d": "0.10",
+        "t": "1T00:00:05",
+        "neg": "-00:00:05",
+        "day": "2027-01-02",
+        "time": "16:30:00",
+        "set": ["a", "b"],
+    }
