@@ -47,7 +47,7 @@ class FixedPriceStrategy:
             price = configured_price(snapshot.settings, rate_type)
             if price is None:
                 reason = (
-                    f"a {competition.type} competition needs a {rate_type} rate and "
+                    f"this {competition.type} competition needs a {rate_type} rate and "
                     f"{price_variable(rate_type)} is not set"
                 )
                 return [Skip(w.id, reason) for w in competition.windows]
