@@ -1,0 +1,162 @@
+"""The door every request passes: it is logged, and the fault plan may make it misbehave.
+
+A raw ASGI middleware around the FastAPI app, because some faults are below HTTP: to drop a
+connection without any response, the gateway returns a value other than None to uvicorn, which
+then closes the transport without writing a byte (an app that merely returns without responding
+would get uvicorn's own 500 instead). Admin requests (`/_sandbox/...`) are neither logged nor
+faulted, so tests can always inspect and repair the market.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any, Final
+
+from starlette.routing import Match, Router
+
+from biddaemon.sandbox.faults import FaultSpec
+from biddaemon.sandbox.runtime import Sandbox
+from biddaemon.sandbox.traffic import Exchange
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[Any]]
+
+ADMIN_PREFIX: Final = "/_sandbox/"
+DROP: Final = "biddaemon-sandbox: connection dropped on purpose"
+
+_ERROR_BODIES: Final[dict[int, tuple[bytes, bytes]]] = {
+    500: (b"text/html; charset=utf-8", b"<h1>Server Error (500)</h1>"),
+    502: (b"text/html", b"<html><body><h1>502 Bad Gateway</h1></body></html>"),
+    503: (
+        b"application/json",
+        json.dumps({"detail": "Service temporarily unavailable, try again later."}).encode(),
+    ),
+}
+
+
+class _QuietDrops(logging.Filter):
+    """uvicorn logs an error for the return value that drops a connection; it is intended."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return DROP not in (record.args or ())
+
+
+def quieten_uvicorn_about_drops() -> None:
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _QuietDrops) for f in logger.filters):
+        logger.addFilter(_QuietDrops())
+
+
+async def _respond(send: Send, status: int, content_type: bytes, body: bytes, **extra: str) -> None:
+    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+    headers += [(k.replace("_", "-").encode(), v.encode()) for k, v in extra.items()]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+class _Captured:
+    """A response held back from the client, so a fault can change or withhold it."""
+
+    def __init__(self) -> None:
+        self.start: Message | None = None
+        self.body = bytearray()
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.start = message
+        elif message["type"] == "http.response.body":
+            self.body += message.get("body", b"")
+
+    @property
+    def status(self) -> int | None:
+        return None if self.start is None else int(self.start["status"])
+
+    async def replay(self, send: Send, body: bytes | None = None) -> None:
+        assert self.start is not None
+        content = bytes(self.body) if body is None else body
+        headers = [(k, v) for k, v in self.start.get("headers", []) if k != b"content-length"]
+        headers.append((b"content-length", str(len(content)).encode()))
+        await send({**self.start, "headers": headers})
+        await send({"type": "http.response.body", "body": content, "more_body": False})
+
+
+class Gateway:
+    def __init__(self, app: App, router: Router, sandbox: Sandbox) -> None:
+        self.app = app
+        self.router = router
+        self.sandbox = sandbox
+        quieten_uvicorn_about_drops()
+
+    def _operation(self, scope: Scope) -> str | None:
+        for route in self.router.routes:
+            match, _ = route.matches(scope)
+            if match is Match.FULL:
+                return str(getattr(route, "name", None) or "") or None
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
+        if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
+            return await self.app(scope, receive, send)
+        operation = self._operation(scope)
+        exchange = Exchange(
+            method=scope["method"],
+            path=scope["path"],
+            query=scope.get("query_string", b"").decode("latin-1"),
+            operation=operation,
+            time=self.sandbox.clock.now(),
+        )
+
+        async def recording_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                exchange.status = int(message["status"])
+            await send(message)
+
+        delays, fault = ([], None) if operation is None else self.sandbox.faults.take(operation)
+        exchange.fault = (
+            ",".join([d.kind for d in delays] + ([fault.kind] if fault else [])) or None
+        )
+        try:
+            for delay in delays:
+                await asyncio.sleep(delay.seconds)
+            return await self._serve(fault, scope, receive, recording_send)
+        finally:
+            self.sandbox.traffic.add(exchange)
+
+    async def _serve(
+        self, fault: FaultSpec | None, scope: Scope, receive: Receive, send: Send
+    ) -> Any:
+        if fault is None:
+            return await self.app(scope, receive, send)
+        if fault.kind == "error":
+            content_type, body = _ERROR_BODIES[fault.status]
+            await _respond(send, fault.status, content_type, body)
+            return None
+        if fault.kind == "rate_limit":
+            wait = max(1, round(fault.seconds))
+            body = json.dumps(
+                {"detail": f"Request was throttled. Expected available in {wait} seconds."}
+            ).encode()
+            await _respond(send, 429, b"application/json", body, retry_after=str(wait))
+            return None
+        if fault.kind == "drop":
+            return DROP
+        captured = _Captured()
+        await self.app(scope, receive, captured.send)
+        if fault.kind == "malformed":
+            await captured.replay(send, bytes(captured.body[: len(captured.body) // 2]) or b"{")
+            return None
+        # ambiguous_ballot: the ballot was stored (201); the client must not learn that.
+        if captured.status != 201:
+            await captured.replay(send)
+            return None
+        if fault.then == "drop":
+            return DROP
+        content_type, body = _ERROR_BODIES[500]
+        await _respond(send, 500, content_type, body)
+        return None
