@@ -54,6 +54,7 @@ COMMAND_MODULES = (
     "check_cmd",
     "db_cmd",
     "status_cmd",
+    "sandbox_cmd",
 )
 
 

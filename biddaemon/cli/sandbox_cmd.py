@@ -1,0 +1,127 @@
+"""`biddaemon sandbox`: serve the simulated Piclo Flex market on loopback until interrupted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from biddaemon.cli import app
+from biddaemon.sandbox.config import SandboxConfig
+from biddaemon.sandbox.defaults import (
+    DEFAULT_API_KEY,
+    DEFAULT_CLIENT_ID,
+    DEFAULT_HOST,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_PORT,
+    DEFAULT_PROVIDER_ID,
+    DEFAULT_SEED,
+    DEFAULT_TOKEN_LIFETIME_SECONDS,
+)
+from biddaemon.sandbox.faults import FaultSpec
+from biddaemon.sandbox.server import SandboxServer
+from biddaemon.sandbox.wire import format_timestamp, parse_timestamp
+
+
+def _faults(texts: list[str]) -> tuple[FaultSpec, ...]:
+    try:
+        return tuple(FaultSpec.parse_cli(text) for text in texts)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--fault") from None
+
+
+def _start(text: str | None) -> datetime | None:
+    try:
+        return None if text is None else parse_timestamp(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--start") from None
+
+
+@app.command("sandbox")
+def sandbox_command(
+    host: Annotated[
+        str, typer.Option(help="Address to bind; a non-loopback one needs --allow-remote.")
+    ] = DEFAULT_HOST,
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = DEFAULT_PORT,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            help=f"Seed of the simulated market (default: the scenario's, else {DEFAULT_SEED})."
+        ),
+    ] = None,
+    speed: Annotated[
+        float,
+        typer.Option(
+            min=0, help="Simulated seconds per real second (600: ten minutes a second; 0: frozen)."
+        ),
+    ] = 1.0,
+    start: Annotated[
+        str | None,
+        typer.Option(help="Simulated start instant, e.g. 2027-01-05T10:00:00Z (default: now)."),
+    ] = None,
+    client_id: Annotated[str, typer.Option(help="Machine-user client id accepted.")] = (
+        DEFAULT_CLIENT_ID
+    ),
+    api_key: Annotated[str, typer.Option(help="Machine-user api key accepted.")] = DEFAULT_API_KEY,
+    provider_id: Annotated[str, typer.Option(help="The Flex Provider's id.")] = (
+        DEFAULT_PROVIDER_ID
+    ),
+    token_lifetime: Annotated[
+        int, typer.Option(min=1, help="Token lifetime in simulated seconds.")
+    ] = DEFAULT_TOKEN_LIFETIME_SECONDS,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="Scenario file (JSON) to start from."),
+    ] = None,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Inject a fault: KIND[:ENDPOINT][,key=value...], e.g. "
+            "error:submit_ballot,status=503,count=2 (repeatable)."
+        ),
+    ] = None,
+    page_size: Annotated[int, typer.Option(min=1, help="Default page size of lists.")] = (
+        DEFAULT_PAGE_SIZE
+    ),
+    allow_remote: Annotated[
+        bool, typer.Option("--allow-remote", help="Allow binding a non-loopback address.")
+    ] = False,
+) -> None:
+    """Serve a simulated Piclo Flex market for rehearsals and tests.
+
+    Default credentials: client id sandbox-client, api key sandbox-api-key.
+
+    Default provider id: sandbox-provider.
+
+    Admin API (no auth, loopback only): /_sandbox/. OpenAPI document: /openapi.json.
+    """
+    try:
+        config = SandboxConfig(
+            host=host,
+            port=port,
+            seed=seed,
+            speed=speed,
+            start=_start(start),
+            client_id=client_id,
+            api_key=api_key,
+            provider_id=provider_id,
+            token_lifetime_seconds=token_lifetime,
+            scenario=scenario,
+            faults=_faults(fault or []),
+            page_size=page_size,
+            allow_remote=allow_remote,
+        )
+        server = SandboxServer(config)
+        server.bind()
+    except (ValueError, OSError) as error:
+        raise typer.BadParameter(str(error)) from None
+    sandbox = server.sandbox
+    typer.echo(
+        f"biddaemon sandbox listening on {server.base_url} "
+        f"(client id {config.client_id}, provider {config.provider_id}; "
+        f"seed {sandbox.seed}, speed {sandbox.clock.speed:g}x, "
+        f"simulated time {format_timestamp(sandbox.clock.now())})"
+    )
+    server.run()
