@@ -110,6 +110,8 @@ def _drf_errors(error: RequestValidationError) -> JSONResponse:
         field = location[0] if location else "non_field_errors"
         if item.get("type") == "missing":
             message = "This field is required."
+        elif item.get("input", ...) is None:
+            message = "This field may not be null."
         else:
             message = str(item.get("msg", "Invalid value.")).removeprefix("Value error, ")
         body.setdefault(field, []).append(message)
