@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,10 +50,11 @@ def authenticate(http: httpx.Client) -> str:
     return token
 
 
-def authenticated_client(server: SandboxServer) -> httpx.Client:
-    http = plain_client(server)
-    authenticate(http)
-    return http
+@contextmanager
+def authenticated_client(server: SandboxServer) -> Iterator[httpx.Client]:
+    with plain_client(server) as http:
+        authenticate(http)
+        yield http
 
 
 @pytest.fixture(scope="session")
@@ -87,13 +89,11 @@ def fixture_market(_fixture_server: SandboxServer) -> SandboxServer:
 
 @pytest.fixture
 def client(sandbox: SandboxServer) -> Iterator[httpx.Client]:
-    http = authenticated_client(sandbox)
-    yield http
-    http.close()
+    with authenticated_client(sandbox) as http:
+        yield http
 
 
 @pytest.fixture
 def fixture_client(fixture_market: SandboxServer) -> Iterator[httpx.Client]:
-    http = authenticated_client(fixture_market)
-    yield http
-    http.close()
+    with authenticated_client(fixture_market) as http:
+        yield http
