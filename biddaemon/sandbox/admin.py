@@ -24,10 +24,11 @@ from pathlib import Path
 from typing import Annotated, Any, Final, Self
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from biddaemon.sandbox.config import is_loopback
 from biddaemon.sandbox.faults import ActiveFault, FaultKind, FaultSpec
+from biddaemon.sandbox.market import Refused
 from biddaemon.sandbox.model import Competition
 from biddaemon.sandbox.runtime import Sandbox
 from biddaemon.sandbox.scenario import ScenarioError, load_scenario, parse_scenario
@@ -223,9 +224,51 @@ def list_faults(sandbox: SandboxDep) -> list[FaultOut]:
     return [FaultOut.of(f) for f in sandbox.faults.active()]
 
 
-@admin_router.post("/faults", status_code=201)
-def add_faults(body: FaultSpec | list[FaultSpec], sandbox: SandboxDep) -> list[FaultOut]:
-    specs = body if isinstance(body, list) else [body]
+def _fault_errors(error: ValidationError, prefix: str = "") -> dict[str, list[str]]:
+    body: dict[str, list[str]] = {}
+    for item in error.errors():
+        field = ".".join(str(p) for p in item["loc"]) or "non_field_errors"
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if prefix:
+            body.setdefault("non_field_errors", []).append(f"{prefix}{field}: {message}")
+        else:
+            body.setdefault(field, []).append(message)
+    return body
+
+
+@admin_router.post(
+    "/faults",
+    status_code=201,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/FaultSpec"},
+                            {"type": "array", "items": {"$ref": "#/components/schemas/FaultSpec"}},
+                        ]
+                    }
+                }
+            },
+        }
+    },
+)
+async def add_faults(request: Request, sandbox: SandboxDep) -> list[FaultOut]:
+    """Add one fault, or a list of them; each is in force until its count is used up."""
+    try:
+        body = await request.json()
+    except ValueError:
+        raise _bad_request("JSON parse error - the body is not JSON") from None
+    items = body if isinstance(body, list) else [body]
+    specs = []
+    for number, item in enumerate(items, start=1):
+        try:
+            specs.append(FaultSpec.model_validate(item))
+        except ValidationError as error:
+            prefix = f"fault {number}: " if isinstance(body, list) else ""
+            raise Refused(_fault_errors(error, prefix)) from None
     return [FaultOut.of(sandbox.faults.add(spec)) for spec in specs]
 
 

@@ -22,6 +22,7 @@ from biddaemon.sandbox import operations as op
 from biddaemon.sandbox.admin import admin_router
 from biddaemon.sandbox.auth import AuthenticationFailed
 from biddaemon.sandbox.defaults import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, DEFAULT_PROVIDER_ID
+from biddaemon.sandbox.faults import FaultSpec
 from biddaemon.sandbox.gateway import Gateway
 from biddaemon.sandbox.market import NotFound, Refused, StoredBallot
 from biddaemon.sandbox.model import FlexAsset, PlannedAsset
@@ -436,17 +437,22 @@ def _market_routes(app: FastAPI) -> None:
         return paginate(request, [ObligationOut.of(o) for o in found], sandbox.config.page_size)
 
 
+# Routes that read their raw body (to judge it themselves) document it by reference to these.
+_RAW_BODIES: Final = (BallotRequest, FaultSpec)
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's document, plus the ballot request schema (the route reads the raw body)."""
+    """FastAPI's document, plus the schemas of the bodies routes read raw."""
     if app.openapi_schema:
         return app.openapi_schema
     document = get_openapi(
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
-    ballot = BallotRequest.model_json_schema(ref_template="#/components/schemas/{model}")
-    for name, definition in ballot.pop("$defs", {}).items():
-        schemas.setdefault(name, definition)
-    schemas["BallotRequest"] = ballot
+    for model in _RAW_BODIES:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in schema.pop("$defs", {}).items():
+            schemas.setdefault(name, definition)
+        schemas[model.__name__] = schema
     app.openapi_schema = document
     return document

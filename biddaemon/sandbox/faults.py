@@ -75,7 +75,7 @@ class FaultSpec(BaseModel):
             key, equals, value = pair.partition("=")
             if not equals:
                 raise ValueError(f"fault option {pair!r} is not key=value")
-            fields[key] = value
+            fields[key] = _scalar(value)
         try:
             return cls.model_validate(fields)
         except ValidationError as error:
@@ -84,6 +84,16 @@ class FaultSpec(BaseModel):
                 for e in error.errors()
             )
             raise ValueError(f"invalid fault {text!r}: {problems}") from None
+
+
+def _scalar(text: str) -> int | float | str:
+    """Command-line values are text; numbers become numbers so `status=503` is the int 503."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return text
 
 
 @dataclass
