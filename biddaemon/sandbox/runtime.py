@@ -78,8 +78,8 @@ class Sandbox:
             self._scenario = self._initial_scenario
             self.seed = self._seed_for(self._scenario)
             self.start = self._start_for(self._scenario)
+            self.clock.set_speed(self.config.speed)  # first, or time passes at the old speed
             self.clock.restart(self.start)
-            self.clock.set_speed(self.config.speed)
             self.traffic.clear()
             return self._install()
 
