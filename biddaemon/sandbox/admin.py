@@ -44,7 +44,10 @@ def _loopback_only(request: Request) -> None:
 
 
 admin_router: Final = APIRouter(
-    prefix="/_sandbox", tags=["sandbox admin"], dependencies=[Depends(_loopback_only)]
+    prefix="/_sandbox",
+    tags=["sandbox admin"],
+    dependencies=[Depends(_loopback_only)],
+    generate_unique_id_function=lambda route: f"sandbox_{route.name}",
 )
 
 
@@ -286,7 +289,7 @@ def reset(sandbox: SandboxDep, body: ResetRequest | None = None) -> Summary:
     return summary(sandbox)
 
 
-@admin_router.post("/scenario")
+@admin_router.post("/scenario", name="load_scenario")
 def load(body: ScenarioLoad, sandbox: SandboxDep) -> Summary:
     try:
         if body.path is not None:

@@ -454,5 +454,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         for name, definition in schema.pop("$defs", {}).items():
             schemas.setdefault(name, definition)
         schemas[model.__name__] = schema
+    # Invalid input is answered 400 in DRF's shape, never FastAPI's 422.
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            responses = operation["responses"]
+            if responses.pop("422", None) is not None:
+                responses.setdefault("400", _INVALID[400])
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
     app.openapi_schema = document
     return document
