@@ -54,7 +54,10 @@ COMMAND_MODULES = (
     "check_cmd",
     "db_cmd",
     "status_cmd",
+    "run_cmd",
+    "history_cmd",
     "sandbox_cmd",
+    "assets_cmd",
 )
 
 

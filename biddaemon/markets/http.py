@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import email.utils
 import math
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -33,6 +34,7 @@ from typing import Any, Protocol
 import httpx
 import stamina
 
+from biddaemon import metrics
 from biddaemon.errors import (
     AmbiguousSubmission,
     BadMarketData,
@@ -213,8 +215,10 @@ class MarketHttp:
         timeout: httpx.Timeout | None = None,
         max_concurrent_reads: int = 4,
         redact: Callable[[str], str] = str,
+        platform: str = "market",
     ) -> None:
         self._client = client
+        self._platform = platform
         self._map_error = map_error
         self._describe_error = describe_error
         self._auth = auth
@@ -383,10 +387,21 @@ class MarketHttp:
         started = time.monotonic()
         try:
             with self._slot(write):
-                response = self._client.request(
-                    method, url, params=params, json=json, headers=headers, timeout=self._timeout
-                )
-                response.read()
+                sent_at = time.monotonic()
+                try:
+                    response = self._client.request(
+                        method,
+                        url,
+                        params=params,
+                        json=json,
+                        headers=headers,
+                        timeout=self._timeout,
+                    )
+                    response.read()
+                finally:
+                    metrics.MARKET_LATENCY.labels(
+                        platform=self._platform, method=method, route=route_template(url)
+                    ).observe(time.monotonic() - sent_at)
         except httpx.TransportError as exc:
             raise _AttemptFailed(
                 Failure(
@@ -440,6 +455,16 @@ def decode_json(response: httpx.Response) -> Any:
 
 def _path_of(url: httpx.URL) -> str:
     return url.raw_path.decode("ascii", "replace")
+
+
+_STATIC_SEGMENT = re.compile(r"^(v\d+|[a-z]+(-[a-z]+)*)$")
+
+
+def route_template(url: str) -> str:
+    """The route with ids replaced (`/competitions/v1/{id}/`), a safe metrics label."""
+    path = httpx.URL(url).path
+    segments = [s if not s or _STATIC_SEGMENT.match(s) else "{id}" for s in path.split("/")]
+    return "/".join(segments)
 
 
 def _route(url: str) -> str:

@@ -32,9 +32,7 @@ def job_summaries(session: Session) -> list[JobSummary]:
             select(JobRun.job, func.max(JobRun.finished_at))
             .where(JobRun.status == JobStatus.SUCCEEDED)
             .group_by(JobRun.job)
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return [
         JobSummary(
@@ -60,7 +58,7 @@ def _aware(value: datetime | str | None) -> datetime | None:
 
 def ballots_by_state(session: Session) -> dict[BallotState, int]:
     rows = session.execute(select(Ballot.state, func.count()).group_by(Ballot.state))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def open_competitions(session: Session) -> int:

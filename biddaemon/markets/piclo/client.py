@@ -87,6 +87,7 @@ class PicloClient:
             timeout=timeout,
             max_concurrent_reads=max_concurrent_reads,
             redact=redactor.scrub_text,
+            platform="piclo",
         )
         self._tokens = TokenCache(self._fetch_token, clock=clock)
         self._http.set_auth(self._tokens)

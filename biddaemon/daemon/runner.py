@@ -1,0 +1,191 @@
+"""`biddaemon run`: become the active instance, reconcile, schedule, stay healthy, stop cleanly.
+
+Order matters: the lock first (so two processes never reconcile or bid at once), then start-up
+reconciliation (principle 2), then systemd's READY=1, then the scheduler. SIGTERM or SIGINT stop
+new work at once; a job in flight gets a grace period to finish, and anything still in flight
+after it is left SUBMITTING for the next start's reconciliation. The process exits 0 within
+`SHUTDOWN_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from types import FrameType
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from biddaemon import metrics, systemd
+from biddaemon.clock import utcnow
+from biddaemon.daemon.health import HealthServer, HealthState
+from biddaemon.daemon.instance import (
+    AnotherInstanceIsActive,
+    InstanceLock,
+    LockLost,
+    PostgresAdvisoryLock,
+    lock_for,
+)
+from biddaemon.daemon.service import Daemon
+from biddaemon.errors import ConfigurationError
+from biddaemon.logs import get_logger
+from biddaemon.metrics import BallotStateCollector
+from biddaemon.scheduler import build_scheduler
+from biddaemon.settings import ENV_PREFIX, Settings
+from biddaemon.store import queries
+from biddaemon.store.database import make_engine, session_factory
+from biddaemon.store.migrate import ensure_current
+
+log = get_logger(__name__)
+
+SHUTDOWN_SECONDS = 10.0
+JOB_GRACE_SECONDS = 7.0
+DEFAULT_TICK_SECONDS = 5.0
+
+
+def run_daemon(settings: Settings, *, stop: threading.Event | None = None) -> int:
+    """Run until SIGTERM/SIGINT (or `stop` is set); returns the process exit code."""
+    stop = stop or threading.Event()
+    _install_signal_handlers(stop)
+    settings.require_market_credentials()
+    engine = make_engine(settings.effective_database_url)
+    ensure_current(engine, auto_migrate=settings.auto_migrate)
+    factory = session_factory(engine)
+
+    state = HealthState(
+        started_at=utcnow(),
+        max_age={},
+        job_summaries=lambda: _job_summaries(factory),
+    )
+    metrics.REGISTRY.register(BallotStateCollector(lambda: _ballot_counts(factory)))
+    lock = lock_for(engine)
+    health: HealthServer | None = None
+    try:
+        try:
+            lock.acquire(wait=False)
+        except AnotherInstanceIsActive:
+            if not lock_waits(lock):
+                raise
+            health = _start_health(settings, state)
+            state.role = "standby"
+            metrics.ACTIVE.set(0)
+            systemd.notify("READY=1", "STATUS=standby: waiting for the active instance's lock")
+            if not lock.acquire(wait=True, stop=stop):
+                log.info("stopped while standing by")
+                return 0
+        if health is None:
+            health = _start_health(settings, state)
+        return _run_active(settings, engine, lock, state, stop)
+    finally:
+        lock.release()
+        if health is not None:
+            health.stop()
+        engine.dispose()
+
+
+def lock_waits(lock: InstanceLock) -> bool:
+    """PostgreSQL's lock supports a hot standby; SQLite's does not."""
+    return isinstance(lock, PostgresAdvisoryLock)
+
+
+def _run_active(
+    settings: Settings,
+    engine: Engine,
+    lock: InstanceLock,
+    state: HealthState,
+    stop: threading.Event,
+) -> int:
+    daemon = Daemon(settings, engine, stop=stop)
+    state.max_age = daemon.health_max_age()
+    metrics.ACTIVE.set(1)
+    resolved = daemon.reconcile_all()
+    log.info("start-up reconciliation done", resolved=resolved)
+    scheduler = build_scheduler(daemon.scheduled_jobs())
+    scheduler.start()
+    state.role = "active"
+    systemd.notify("READY=1", "STATUS=active: bidding")
+    log.info(
+        "biddaemon running",
+        database=engine.url.render_as_string(hide_password=True),
+        market=settings.piclo.base_url,
+        dry_run=settings.dry_run,
+        jobs=[job.id for job in scheduler.get_jobs()],
+    )
+    watchdog = systemd.watchdog_interval()
+    tick = (
+        min(DEFAULT_TICK_SECONDS, watchdog.total_seconds() / 2)
+        if watchdog
+        else DEFAULT_TICK_SECONDS
+    )
+    exit_code = 0
+    try:
+        while not stop.wait(tick):
+            try:
+                lock.ensure_held()
+            except LockLost as exc:
+                log.error(
+                    "instance lock lost: stopping so that a standby can take over", reason=str(exc)
+                )
+                exit_code = 1
+                break
+            if scheduler.running:
+                systemd.notify("WATCHDOG=1")
+    finally:
+        state.role = "stopping"
+        metrics.ACTIVE.set(0)
+        systemd.notify("STOPPING=1")
+        log.info("shutting down: no new work is started")
+        stop.set()
+        scheduler.shutdown(wait=False)
+        if not daemon.wait_idle(JOB_GRACE_SECONDS):
+            log.warning(
+                "a job is still running after the grace period; anything it was "
+                "sending stays SUBMITTING and is reconciled at the next start"
+            )
+            logging.shutdown()
+            lock.release()
+            os._exit(exit_code)  # worker threads would otherwise hold the process open
+        daemon.close()
+    log.info("biddaemon stopped")
+    return exit_code
+
+
+def _start_health(settings: Settings, state: HealthState) -> HealthServer:
+    try:
+        return HealthServer(settings.health.host, settings.health.port, state).start()
+    except OSError as exc:
+        raise ConfigurationError(
+            {
+                f"{ENV_PREFIX}HEALTH__PORT": f"cannot listen on {settings.health.host}:"
+                f"{settings.health.port} ({exc.strerror or exc})"
+            }
+        ) from None
+
+
+def _install_signal_handlers(stop: threading.Event) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return  # tests run the daemon in a thread and stop it with the event
+
+    def handle(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal received", signal=signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+
+
+def _job_summaries(factory: sessionmaker[Session]) -> list[queries.JobSummary]:
+    with factory() as session:
+        return queries.job_summaries(session)
+
+
+def _ballot_counts(factory: sessionmaker[Session]) -> dict[str, int]:
+    try:
+        with factory() as session:
+            return {
+                state.value: count for state, count in queries.ballots_by_state(session).items()
+            }
+    except Exception:
+        return {}

@@ -1,0 +1,231 @@
+"""The daemon's jobs, wired once and shared by `run`, `once` and `demo`.
+
+Each job runs inside a recorded job run and its own transactions. Errors are handled by what
+they call for: a competition-level problem was already skipped inside the cycle; `RetryLater`
+fails this run (the next one tries again); `OperatorActionRequired` (refused credentials)
+halts market work until a person restarts the daemon, so a bad key is not retried hourly
+against the market, and the health check reports why.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from biddaemon.errors import BiddaemonError, OperatorActionRequired, RetryLater
+from biddaemon.jobs import notify
+from biddaemon.jobs.dry_run import DryRunPicloClient
+from biddaemon.jobs.opportunities import OpportunitiesCycle
+from biddaemon.jobs.results import run_results_cycle
+from biddaemon.jobs.runs import recorded_run
+from biddaemon.jobs.submission import competitions_in_doubt, reconcile_competition
+from biddaemon.logs import get_logger
+from biddaemon.markets.piclo import PicloClient
+from biddaemon.scheduler import (
+    ASSETS,
+    NOTIFY,
+    NOTIFY_INTERVAL_SECONDS,
+    OPPORTUNITIES,
+    RESULTS,
+    ScheduledJob,
+    interval_trigger,
+    opportunities_trigger,
+    results_trigger,
+)
+from biddaemon.settings import Settings
+from biddaemon.store.database import session_factory
+from biddaemon.strategy.loader import load_strategy
+
+log = get_logger(__name__)
+
+
+class Daemon:
+    """Settings, database, market client and strategy, and one method per job."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        *,
+        client: PicloClient | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        settings.require_market_credentials()
+        self.settings = settings
+        self.engine = engine
+        self.factory: sessionmaker[Session] = session_factory(engine)
+        client_class = DryRunPicloClient if settings.dry_run else PicloClient
+        self.client = client or client_class.from_settings(settings.piclo)
+        self.strategy = load_strategy(settings.strategy)
+        self.stop = stop or threading.Event()
+        self.halted: str | None = None
+        self._webhook = httpx.Client(follow_redirects=False)
+        self._busy = 0
+        self._busy_lock = threading.Condition()
+
+    @property
+    def inventory_configured(self) -> bool:
+        """The inventory job runs when there is a file or a source to mirror."""
+        inventory = self.settings.inventory
+        return inventory.path is not None or bool(inventory.sources)
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.client.close()
+        self._webhook.close()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no job is running; False if one still is after `timeout` seconds."""
+        with self._busy_lock:
+            return self._busy_lock.wait_for(lambda: self._busy == 0, timeout=timeout)
+
+    # -- jobs ---------------------------------------------------------------------------------
+
+    def reconcile_all(self) -> int:
+        """Start-up reconciliation: resolve every SUBMITTING/UNKNOWN ballot with the market."""
+        resolved = 0
+        for competition_id in competitions_in_doubt(self.factory):
+            try:
+                resolved += len(reconcile_competition(self.factory, self.client, competition_id))
+            except OperatorActionRequired:
+                raise
+            except BiddaemonError as exc:
+                # The opportunities cycle reconciles again before it sends anything for it.
+                log.warning("reconciliation postponed", competition=competition_id, reason=str(exc))
+        return resolved
+
+    def opportunities(self) -> dict[str, Any]:
+        return self._run(OPPORTUNITIES, self._opportunities)
+
+    def results(self) -> dict[str, Any]:
+        return self._run(RESULTS, self._results)
+
+    def assets(self) -> dict[str, Any]:
+        return self._run(ASSETS, self._assets)
+
+    def deliver_notifications(self) -> None:
+        try:
+            notify.deliver_pending(self.factory, self.settings.notify, self._webhook)
+        except Exception:
+            log.exception("notification delivery failed")
+
+    def _opportunities(self, details: dict[str, Any]) -> None:
+        cycle = OpportunitiesCycle(
+            factory=self.factory,
+            client=self.client,
+            strategy=self.strategy,
+            settings=self.settings,
+            stop=self.stop,
+        )
+        details.update(cycle.run().as_details())
+
+    def _results(self, details: dict[str, Any]) -> None:
+        report = run_results_cycle(
+            self.factory, self.client, dry_run=self.settings.dry_run, stop=self.stop
+        )
+        details.update(asdict(report))
+
+    def _assets(self, details: dict[str, Any]) -> None:
+        from biddaemon.inventory.sync import run_inventory_sync
+
+        report = run_inventory_sync(self.settings, self.factory)
+        details.update(report.summary())
+        if not report.ok:
+            raise RetryLater(f"inventory sync incomplete: {report.summary()}")
+
+    def _run(self, job: str, body: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+        """One recorded run of `job`; raises what the caller must see (for `once`)."""
+        with self._busy_lock:
+            self._busy += 1
+        try:
+            with recorded_run(self.factory, job, dry_run=self.settings.dry_run) as record:
+                if self.halted:
+                    raise OperatorActionRequired(f"market work halted: {self.halted}")
+                try:
+                    body(record.details)
+                except OperatorActionRequired as exc:
+                    self.halted = str(exc)
+                    log.error(
+                        "halting market work until an operator restarts biddaemon", reason=str(exc)
+                    )
+                    raise
+            return record.details
+        finally:
+            with self._busy_lock:
+                self._busy -= 1
+                self._busy_lock.notify_all()
+
+    # -- schedule -----------------------------------------------------------------------------
+
+    def scheduled_jobs(self) -> list[ScheduledJob]:
+        interval = self.settings.poll.opportunities_interval_seconds
+        jobs = [
+            ScheduledJob(
+                OPPORTUNITIES,
+                self._scheduled(self.opportunities),
+                opportunities_trigger(interval),
+                misfire_grace_time=max(60, interval // 2),
+                run_at_start=True,
+            ),
+            ScheduledJob(
+                RESULTS,
+                self._scheduled(self.results),
+                results_trigger(self.settings.poll.results_time_utc),
+                misfire_grace_time=4 * 3600,
+            ),
+        ]
+        if self.inventory_configured:
+            seconds = self.settings.inventory.sync_interval_seconds
+            jobs.append(
+                ScheduledJob(
+                    ASSETS,
+                    self._scheduled(self.assets),
+                    interval_trigger(seconds),
+                    misfire_grace_time=max(60, seconds // 2),
+                )
+            )
+        if self.settings.notify.webhook_url:
+            jobs.append(
+                ScheduledJob(
+                    NOTIFY,
+                    self.deliver_notifications,
+                    interval_trigger(NOTIFY_INTERVAL_SECONDS),
+                    misfire_grace_time=60,
+                )
+            )
+        return jobs
+
+    def health_max_age(self) -> dict[str, timedelta]:
+        """How old each job's last success may be before `/healthz` reports failure."""
+        interval = timedelta(seconds=self.settings.poll.opportunities_interval_seconds)
+        ages = {
+            OPPORTUNITIES: 2 * interval + timedelta(minutes=5),
+            RESULTS: timedelta(hours=25),
+        }
+        if self.inventory_configured:
+            ages[ASSETS] = 2 * timedelta(
+                seconds=self.settings.inventory.sync_interval_seconds
+            ) + timedelta(minutes=5)
+        return ages
+
+    @staticmethod
+    def _scheduled(job: Callable[[], dict[str, Any]]) -> Callable[[], None]:
+        """A job as the scheduler calls it: failures are recorded and logged, never raised."""
+
+        def run() -> None:
+            try:
+                job()
+            except BiddaemonError as exc:
+                log.warning("job failed; the next run tries again", error=str(exc))
+            except Exception:
+                log.exception("job crashed")
+
+        return run

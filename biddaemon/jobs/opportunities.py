@@ -1,0 +1,380 @@
+"""The hourly opportunities cycle: from the market's list of open competitions to sent ballots.
+
+For each competition: reconcile anything in doubt, read the competition and its qualifying
+assets, snapshot, let the strategy propose and the engine decide, then persist the ballot as
+SUBMITTING and POST it (`jobs.submission`). One competition's bad data, rejection or trouble is
+recorded and skipped; the others are still bid. Only the list itself failing fails the run.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from biddaemon import metrics
+from biddaemon.bidding import Decision, commitments_from_record, decide
+from biddaemon.bidding.from_market import active_ballot, strategy_input
+from biddaemon.clock import utcnow
+from biddaemon.errors import BadMarketData, OperatorActionRequired, RejectedByMarket, RetryLater
+from biddaemon.jobs.submission import IN_DOUBT, LIVE, reconcile_competition, submit
+from biddaemon.logs import get_logger
+from biddaemon.markets.piclo import (
+    BiddingOpportunity,
+    Competition,
+    FlexAsset,
+    PicloClient,
+    PlannedAsset,
+)
+from biddaemon.settings import Settings
+from biddaemon.store.database import transaction
+from biddaemon.store.models import (
+    Ballot,
+    BallotState,
+    Bid,
+    BidOutcome,
+    InventoryAsset,
+    OpportunityObservation,
+    OutcomeStatus,
+)
+from biddaemon.store.models import Competition as StoredCompetition
+from biddaemon.store.models import ServicePeriod as StoredPeriod
+from biddaemon.store.models import ServiceWindow as StoredWindow
+from biddaemon.strategy.base import Strategy
+from biddaemon.strategy.snapshot import Commitment
+
+log = get_logger(__name__)
+
+
+@dataclass
+class OpportunitiesReport:
+    """What one cycle did, for the job-run record and `once`'s output."""
+
+    opportunities: int = 0
+    submitted: int = 0
+    unchanged: int = 0
+    rejected: dict[str, str] = field(default_factory=dict)
+    unknown: dict[str, str] = field(default_factory=dict)
+    not_sent: dict[str, str] = field(default_factory=dict)
+    refused: dict[str, list[str]] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    stopped_early: bool = False
+
+    def as_details(self) -> dict[str, Any]:
+        return {
+            "opportunities": self.opportunities,
+            "submitted": self.submitted,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "unknown": self.unknown,
+            "not_sent": self.not_sent,
+            "refused": self.refused,
+            "skipped": self.skipped,
+            "stopped_early": self.stopped_early,
+        }
+
+
+class OpportunitiesCycle:
+    """One run of the opportunities job."""
+
+    def __init__(
+        self,
+        *,
+        factory: sessionmaker[Session],
+        client: PicloClient,
+        strategy: Strategy,
+        settings: Settings,
+        stop: threading.Event,
+    ) -> None:
+        self.factory = factory
+        self.client = client
+        self.strategy = strategy
+        self.settings = settings
+        self.stop = stop
+        self.dry_run = settings.dry_run
+        self._flex: dict[str, FlexAsset] = {}
+        self._planned: dict[str, PlannedAsset] = {}
+
+    def run(self) -> OpportunitiesReport:
+        report = OpportunitiesReport()
+        unreadable: list[BadMarketData] = []
+        try:
+            opportunities = self.client.list_bidding_opportunities(on_bad_item=unreadable.append)
+        except Exception:
+            metrics.POLLS.labels(job="opportunities", result="failed").inc()
+            raise
+        metrics.POLLS.labels(job="opportunities", result="ok").inc()
+        report.opportunities = len(opportunities)
+        for error in unreadable:
+            self._skip(report, error.competition_id or "(unreadable entry)", str(error))
+        self._record_observations(opportunities)
+        for opportunity in opportunities:
+            if self.stop.is_set():
+                report.stopped_early = True
+                log.info("stopping: remaining competitions wait for the next run")
+                break
+            competition_id = opportunity.competition_id
+            try:
+                self._bid(opportunity, report)
+            except OperatorActionRequired:
+                raise
+            except (BadMarketData, RejectedByMarket, RetryLater) as exc:
+                self._skip(report, competition_id, str(exc))
+            except Exception as exc:
+                log.exception("competition failed unexpectedly", competition=competition_id)
+                self._skip(report, competition_id, f"internal error: {type(exc).__name__}: {exc}")
+        return report
+
+    # -- one competition ------------------------------------------------------------------
+
+    def _bid(self, opportunity: BiddingOpportunity, report: OpportunitiesReport) -> None:
+        competition_id = opportunity.competition_id
+        reconcile_competition(self.factory, self.client, competition_id)
+        competition = self.client.get_competition(competition_id)
+        now = utcnow()
+        self._store_competition(competition, now)
+        flex = [self._flex_asset(i, competition_id) for i in opportunity.assets.flex]
+        planned = [self._planned_asset(i, competition_id) for i in opportunity.assets.planned]
+        active = active_ballot(self.client.list_ballots(competition_id), competition_id)
+        with self.factory() as session:
+            commitments = _commitments_elsewhere(session, competition_id)
+            energy = _energy_by_ref(session)
+        snapshot = strategy_input(
+            competition,
+            flex,
+            planned,
+            active,
+            commitments=commitments,
+            settings=self.settings.strategy,
+            now=now,
+            energy_mwh_by_ref=energy,
+        )
+        decision = decide(
+            self.strategy,
+            snapshot,
+            safety_margin=self.settings.safety_margin,
+            allow_overbooking=self.settings.strategy.allow_overbooking,
+        )
+        self._store_decision(competition_id, decision, now)
+        if decision.plan is None:
+            report.refused[competition_id] = list(decision.reasons)
+            log.info(
+                "competition not bid", competition=competition_id, reasons=list(decision.reasons)
+            )
+            return
+        if decision.unchanged or self._already_live(decision.plan.fingerprint):
+            report.unchanged += 1
+            log.info("ballot unchanged: nothing sent", competition=competition_id)
+            return
+        ballot_id = self._persist(decision, now)
+        if ballot_id is None:
+            report.skipped[competition_id] = "the market already rejected this exact ballot"
+            return
+        result = submit(self.factory, self.client, ballot_id, dry_run=self.dry_run)
+        if result.state is BallotState.SUBMITTED:
+            report.submitted += 1
+        elif result.state is BallotState.REJECTED:
+            report.rejected[competition_id] = result.detail or ""
+        elif result.state is BallotState.UNKNOWN:
+            report.unknown[competition_id] = result.detail or ""
+        else:
+            report.not_sent[competition_id] = result.detail or ""
+
+    def _skip(self, report: OpportunitiesReport, competition_id: str, reason: str) -> None:
+        report.skipped[competition_id] = reason
+        log.warning("competition skipped", competition=competition_id, reason=reason)
+
+    def _flex_asset(self, asset_id: str, competition_id: str) -> FlexAsset:
+        if asset_id not in self._flex:
+            self._flex[asset_id] = self.client.get_flex_asset(asset_id)
+        return self._flex[asset_id]
+
+    def _planned_asset(self, asset_id: str, competition_id: str) -> PlannedAsset:
+        if asset_id not in self._planned:
+            self._planned[asset_id] = self.client.get_planned_asset(asset_id)
+        return self._planned[asset_id]
+
+    # -- persistence --------------------------------------------------------------------
+
+    def _record_observations(self, opportunities: list[BiddingOpportunity]) -> None:
+        now = utcnow()
+        with transaction(self.factory) as session:
+            for opportunity in opportunities:
+                session.add(
+                    OpportunityObservation(
+                        competition_id=opportunity.competition_id,
+                        observed_at=now,
+                        flex_asset_ids=list(opportunity.assets.flex),
+                        planned_asset_ids=list(opportunity.assets.planned),
+                        total_capacity=opportunity.total_capacity,
+                        dry_run=self.dry_run,
+                    )
+                )
+
+    def _store_competition(self, competition: Competition, now: datetime) -> None:
+        """Upsert the competition with its periods and windows, and the raw payload."""
+        with transaction(self.factory) as session:
+            row = session.get(StoredCompetition, competition.id)
+            if row is None:
+                row = StoredCompetition(id=competition.id, first_observed_at=now, done=False)
+                session.add(row)
+            row.reference = competition.reference
+            row.name = competition.name
+            row.operator_name = competition.operator_name
+            row.type = str(competition.type)
+            row.need_direction = competition.need_direction.value
+            row.status = competition.status.value
+            row.competition_open = competition.competition_open
+            row.competition_close = competition.competition_close
+            row.raw = competition.to_wire()
+            row.observed_at = now
+            periods = {p.id: p for p in row.periods}
+            for period in competition.service_periods:
+                stored = periods.get(period.id)
+                if stored is None:
+                    stored = StoredPeriod(id=period.id)
+                    row.periods.append(stored)
+                stored.name = period.name
+                stored.start_date = period.start_date
+                stored.end_date = period.end_date
+                windows = {w.id: w for w in stored.windows}
+                for window in period.service_windows:
+                    stored_window = windows.get(window.id)
+                    if stored_window is None:
+                        stored_window = StoredWindow(id=window.id, competition_id=competition.id)
+                        stored.windows.append(stored_window)
+                    stored_window.name = window.name
+                    stored_window.start_time = window.start_time
+                    stored_window.end_time = window.end_time
+                    stored_window.days = [day.value for day in window.days]
+                    stored_window.bank_holidays = window.bank_holidays.value
+                    stored_window.capacity_required = window.capacity_required
+
+    def _store_decision(self, competition_id: str, decision: Decision, now: datetime) -> None:
+        with transaction(self.factory) as session:
+            row = session.get_one(StoredCompetition, competition_id)
+            row.last_decision = decision.record
+            row.last_decided_at = now
+
+    def _already_live(self, fingerprint: str) -> bool:
+        with self.factory() as session:
+            state = session.scalar(select(Ballot.state).where(Ballot.fingerprint == fingerprint))
+        return state in (BallotState.SUBMITTED, *IN_DOUBT)
+
+    def _persist(self, decision: Decision, now: datetime) -> int | None:
+        """Commit the ballot as SUBMITTING before anything is sent (principle 1)."""
+        plan = decision.plan
+        assert plan is not None
+        with transaction(self.factory) as session:
+            existing = session.scalar(select(Ballot).where(Ballot.fingerprint == plan.fingerprint))
+            if existing is not None:
+                if existing.state is BallotState.REJECTED:
+                    log.warning(
+                        "not resending a ballot the market rejected",
+                        competition=plan.competition_id,
+                        ballot=existing.id,
+                        reason=existing.rejection_text,
+                    )
+                    return None
+                # A DRAFT: never sent, or reconciled as never stored. Send it now.
+                existing.state = BallotState.SUBMITTING
+                existing.decision = decision.record
+                existing.updated_at = now
+                return existing.id
+            ballot = Ballot(
+                competition_id=plan.competition_id,
+                fingerprint=plan.fingerprint,
+                state=BallotState.SUBMITTING,
+                flex_asset_ids=list(plan.flex_asset_ids),
+                planned_asset_ids=list(plan.planned_asset_ids),
+                request_body=plan.request_body(),
+                decision=decision.record,
+                strategy=plan.strategy,
+                created_at=now,
+                updated_at=now,
+                dry_run=self.dry_run,
+            )
+            for position, bid in enumerate(plan.bids):
+                ballot.bids.append(
+                    Bid(
+                        position=position,
+                        service_window_id=bid.window_id,
+                        capacity=bid.capacity,
+                        max_runtime=bid.wire().get("max_runtime"),
+                        availability_rate=bid.rates.get("availability"),
+                        utilisation_rate=bid.rates.get("utilisation"),
+                        service_fee_rate=bid.rates.get("service_fee"),
+                    )
+                )
+            session.add(ballot)
+            session.flush()
+            log.info(
+                "ballot persisted before sending",
+                competition=plan.competition_id,
+                ballot=ballot.id,
+                bids=len(plan.bids),
+                fingerprint=plan.fingerprint[:12],
+            )
+            return ballot.id
+
+
+def _first_bid_at(session: Session) -> dict[str, datetime]:
+    """When we first sent (or tried to send) a ballot into each competition."""
+    rows = session.execute(
+        select(Ballot.competition_id, func.min(Ballot.created_at))
+        .where(Ballot.state.in_((*LIVE, BallotState.SUPERSEDED)))
+        .group_by(Ballot.competition_id)
+    )
+    return {cid: _as_utc(first) for cid, first in rows}
+
+
+def _as_utc(value: datetime | str) -> datetime:
+    # min() bypasses the column type on SQLite; restore its UTC rule.
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _commitments_elsewhere(session: Session, competition_id: str) -> list[Commitment]:
+    """Capacity promised by our other live ballots, and by accepted bids of finished ones.
+
+    First come, first served: a competition we already bid into only yields to competitions
+    we bid into before it. Otherwise each cycle would shrink earlier ballots to make room for
+    later ones and back again, resubmitting every hour although nothing changed.
+    """
+    found: list[Commitment] = []
+    first = _first_bid_at(session)
+    ours = first.get(competition_id)
+    live = session.scalars(
+        select(Ballot).where(Ballot.competition_id != competition_id, Ballot.state.in_(LIVE))
+    ).all()
+    for ballot in live:
+        if ours is not None and first.get(ballot.competition_id, ours) >= ours:
+            continue
+        commitments = commitments_from_record(ballot.decision)
+        if ballot.competition.done:
+            accepted = set(
+                session.scalars(
+                    select(Bid.service_window_id)
+                    .join(BidOutcome, BidOutcome.bid_id == Bid.id)
+                    .where(Bid.ballot_id == ballot.id)
+                    .where(BidOutcome.status == OutcomeStatus.ACCEPTED)
+                )
+            )
+            commitments = tuple(c for c in commitments if c.window_id in accepted)
+        found.extend(commitments)
+    return found
+
+
+def _energy_by_ref(session: Session) -> dict[str, Decimal]:
+    """Energy (MWh) of inventory assets, by the reference they carry on every platform."""
+    rows = session.execute(
+        select(InventoryAsset.ref, InventoryAsset.energy_mwh).where(
+            InventoryAsset.energy_mwh.is_not(None)
+        )
+    )
+    return {ref: energy for ref, energy in rows if energy is not None}
