@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+import select
+import signal
 import socket
+import subprocess
+import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -14,6 +19,15 @@ import pytest
 from structlog.testing import capture_logs
 
 from biddaemon import systemd
+from biddaemon.sandbox import (
+    DEFAULT_API_KEY,
+    DEFAULT_CLIENT_ID,
+    DEFAULT_PROVIDER_ID,
+    SandboxConfig,
+    SandboxServer,
+)
+
+BIDDAEMON = str(Path(sys.executable).with_name("biddaemon"))
 
 
 class Receiver:
@@ -27,9 +41,14 @@ class Receiver:
     def environ(self) -> dict[str, str]:
         return {"NOTIFY_SOCKET": self.notify_socket}
 
-    def receive(self) -> str:
+    def receive(self, timeout: float = 5.0) -> str:
+        self.sock.settimeout(timeout)
         data = self.sock.recv(4096)
         return data.decode("utf-8")
+
+    def nothing_pending_within(self, seconds: float) -> bool:
+        readable, _, _ = select.select([self.sock], [], [], seconds)
+        return not readable
 
     def nothing_pending(self) -> bool:
         self.sock.setblocking(False)
@@ -192,3 +211,67 @@ def test_the_process_environment_gives_the_watchdog_by_default(
     assert systemd.watchdog_interval() == timedelta(seconds=10)
     monkeypatch.delenv("WATCHDOG_USEC")
     assert systemd.watchdog_interval() is None
+
+
+def _next_message(receiver: Receiver, daemon: subprocess.Popen[bytes], timeout: float) -> str:
+    """The next notification, failing early when the daemon exits instead of sending it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            return receiver.receive(timeout=0.25)
+        except TimeoutError:
+            if daemon.poll() is not None:
+                raise AssertionError(f"the daemon exited {daemon.returncode} first") from None
+    raise AssertionError(f"no notification within {timeout} s")
+
+
+@pytest.mark.slow
+def test_the_daemon_reports_ready_then_watchdog_then_stopping(
+    path_receiver: Receiver, tmp_path: Path
+) -> None:
+    """`biddaemon run` under a simulated systemd: READY=1 once reconciled and scheduling, then
+    WATCHDOG=1 within the watchdog period, and STOPPING=1 and exit 0 on SIGTERM."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("BIDDAEMON_", "NOTIFY_SOCKET", "WATCHDOG_"))
+    }
+    log_path = tmp_path / "daemon.log"
+    with SandboxServer(SandboxConfig(port=0)) as sandbox, log_path.open("wb") as log:
+        env.update(
+            {
+                "NOTIFY_SOCKET": path_receiver.notify_socket,
+                "WATCHDOG_USEC": "2000000",  # 2 s: a ping is due at least every second
+                "BIDDAEMON_PICLO__BASE_URL": sandbox.base_url,
+                "BIDDAEMON_PICLO__CLIENT_ID": DEFAULT_CLIENT_ID,
+                "BIDDAEMON_PICLO__API_KEY": DEFAULT_API_KEY,
+                "BIDDAEMON_PICLO__PROVIDER_ID": DEFAULT_PROVIDER_ID,
+                "BIDDAEMON_AUTO_MIGRATE": "true",
+                "BIDDAEMON_HEALTH__PORT": "0",
+                "BIDDAEMON_LOG_FORMAT": "json",
+            }
+        )
+        daemon = subprocess.Popen(
+            [BIDDAEMON, "run"], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        messages: list[str] = []
+        try:
+            messages.append(_next_message(path_receiver, daemon, timeout=60))
+            messages.append(_next_message(path_receiver, daemon, timeout=5))
+            daemon.send_signal(signal.SIGTERM)
+            exit_code = daemon.wait(timeout=20)
+            while not path_receiver.nothing_pending_within(0.5):
+                messages.append(path_receiver.receive())
+        except (AssertionError, subprocess.TimeoutExpired) as failure:
+            log_text = log_path.read_text()
+            raise AssertionError(f"{failure}; received {messages}; log:\n{log_text}") from None
+        finally:
+            if daemon.poll() is None:
+                daemon.kill()
+                daemon.wait()
+
+    ready, watchdog, *after_sigterm = messages
+    assert ready.splitlines() == ["READY=1", "STATUS=active: bidding"]
+    assert watchdog == "WATCHDOG=1"
+    assert any("STOPPING=1" in message.splitlines() for message in after_sigterm), messages
+    assert exit_code == 0, log_path.read_text()
