@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from biddaemon.cli import app
-from biddaemon.sandbox.config import SandboxConfig
 from biddaemon.sandbox.defaults import (
     DEFAULT_API_KEY,
     DEFAULT_CLIENT_ID,
@@ -20,12 +19,15 @@ from biddaemon.sandbox.defaults import (
     DEFAULT_SEED,
     DEFAULT_TOKEN_LIFETIME_SECONDS,
 )
-from biddaemon.sandbox.faults import FaultSpec
-from biddaemon.sandbox.server import SandboxServer
 from biddaemon.sandbox.wire import format_timestamp, parse_timestamp
+
+if TYPE_CHECKING:
+    from biddaemon.sandbox.faults import FaultSpec
 
 
 def _faults(texts: list[str]) -> tuple[FaultSpec, ...]:
+    from biddaemon.sandbox.faults import FaultSpec
+
     try:
         return tuple(FaultSpec.parse_cli(text) for text in texts)
     except ValueError as error:
@@ -97,6 +99,10 @@ def sandbox_command(
 
     Admin API (no auth, loopback only): /_sandbox/. OpenAPI document: /openapi.json.
     """
+    # Imported here: FastAPI and uvicorn are too heavy to load for every other command.
+    from biddaemon.sandbox.config import SandboxConfig
+    from biddaemon.sandbox.server import SandboxServer
+
     try:
         config = SandboxConfig(
             host=host,
