@@ -69,7 +69,7 @@ class SandboxServer:
     # -- running -------------------------------------------------------------------------------
 
     def bind(self) -> socket.socket:
-        """Bind the listening socket now (idempotent), so the port is known before serving."""
+        """Bind and listen now (idempotent): the port is known, and usable, before serving."""
         if self._socket is None:
             family = socket.AF_INET6 if ":" in self.config.host else socket.AF_INET
             # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose
@@ -78,6 +78,9 @@ class SandboxServer:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind((self.config.host, self.config.port))
+                # Listen at once: a client that read the URL is queued until uvicorn accepts,
+                # instead of being refused while it starts.
+                sock.listen(128)
             except OSError:
                 sock.close()
                 raise
