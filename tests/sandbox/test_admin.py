@@ -15,13 +15,13 @@ from biddaemon.sandbox.app import create_app
 from biddaemon.sandbox.config import SandboxConfig
 from biddaemon.sandbox.runtime import Sandbox
 
-from .conftest import DEFAULT_API_KEY, FIXTURE_MARKET, START, authenticate, plain_client
+from .conftest import ANYONE, DEFAULT_API_KEY, FIXTURE_MARKET, START, authenticate, plain_client
 
 AU = [{"type": "availability", "value": "14.25"}, {"type": "utilisation", "value": "285.00"}]
 
 
 def admin(server: SandboxServer, method: str, path: str, **kwargs: object) -> httpx.Response:
-    return httpx.request(method, f"{server.base_url}/_sandbox/{path}", **kwargs)  # type: ignore[arg-type]
+    return ANYONE.request(method, f"{server.base_url}/_sandbox/{path}", **kwargs)  # type: ignore[arg-type]
 
 
 def test_every_market_request_is_listed_without_secrets(

@@ -15,7 +15,7 @@ import pytest
 from biddaemon.sandbox import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, SandboxConfig, SandboxServer
 from biddaemon.sandbox.openapi import openapi_document
 
-from .conftest import START, piclo_fixture
+from .conftest import ANYONE, START, piclo_fixture
 
 CREDENTIALS = {"client_id": DEFAULT_CLIENT_ID, "api_key": DEFAULT_API_KEY}
 
@@ -42,21 +42,21 @@ def claims(token: str) -> dict[str, Any]:
 
 
 def token(market: SandboxServer, credentials: dict[str, str] = CREDENTIALS) -> str:
-    response = httpx.post(f"{market.base_url}/authtoken/v1/", json=credentials)
+    response = ANYONE.post(f"{market.base_url}/authtoken/v1/", json=credentials)
     assert response.status_code == 200, response.text
     issued: str = response.json()["token"]
     return issued
 
 
 def opportunities(market: SandboxServer, bearer: str) -> httpx.Response:
-    return httpx.get(
+    return ANYONE.get(
         f"{market.base_url}/bidding-opportunities/v1/",
         headers={"Authorization": f"Bearer {bearer}"},
     )
 
 
 def test_the_default_credentials_buy_a_jwt_that_expires_in_an_hour(market: SandboxServer) -> None:
-    response = httpx.post(f"{market.base_url}/authtoken/v1/", json=CREDENTIALS)
+    response = ANYONE.post(f"{market.base_url}/authtoken/v1/", json=CREDENTIALS)
     assert response.json().keys() == piclo_fixture("authtoken_response.json").keys()
     issued = response.json()["token"]
     assert re.fullmatch(r"[\w-]+\.[\w-]+\.[\w-]+", issued)
@@ -89,13 +89,13 @@ def test_a_token_expires_on_the_sandbox_clock(market: SandboxServer) -> None:
 def test_wrong_credentials_are_refused_without_echoing_them(
     market: SandboxServer, credentials: dict[str, str]
 ) -> None:
-    response = httpx.post(f"{market.base_url}/authtoken/v1/", json=credentials)
+    response = ANYONE.post(f"{market.base_url}/authtoken/v1/", json=credentials)
     assert response.status_code == 401
     assert response.json() == {"detail": "Invalid client_id or api_key."}
 
 
 def test_missing_credentials_are_a_bad_request(market: SandboxServer) -> None:
-    response = httpx.post(f"{market.base_url}/authtoken/v1/", json={"client_id": "x"})
+    response = ANYONE.post(f"{market.base_url}/authtoken/v1/", json={"client_id": "x"})
     assert response.status_code == 400
     assert response.json() == {"api_key": ["This field is required."]}
 
@@ -112,7 +112,7 @@ def test_requests_without_a_valid_bearer_token_are_unauthorised(
     market: SandboxServer, authorization: str | None, detail: str
 ) -> None:
     headers = {} if authorization is None else {"Authorization": authorization}
-    response = httpx.get(f"{market.base_url}/flex-providers/v1/", headers=headers)
+    response = ANYONE.get(f"{market.base_url}/flex-providers/v1/", headers=headers)
     assert response.status_code == 401
     assert response.json() == {"detail": detail}
     assert response.headers["www-authenticate"] == "Bearer"
@@ -133,7 +133,7 @@ def test_every_market_endpoint_requires_a_token(market: SandboxServer) -> None:
             continue
         for method in operations:
             url = market.base_url + re.sub(r"\{[^}]+\}", "x", path)
-            response = httpx.request(method, url, json={})
+            response = ANYONE.request(method, url, json={})
             assert response.status_code == 401, f"{method.upper()} {path}"
             checked += 1
     assert checked == 15
@@ -149,10 +149,10 @@ def test_configured_credentials_and_lifetime_replace_the_defaults() -> None:
         token_lifetime_seconds=60,
     )
     with SandboxServer(config) as custom:
-        assert httpx.post(f"{custom.base_url}/authtoken/v1/", json=CREDENTIALS).status_code == 401
+        assert ANYONE.post(f"{custom.base_url}/authtoken/v1/", json=CREDENTIALS).status_code == 401
         issued = token(custom, {"client_id": "acme-bot", "api_key": "s3cret"})
         assert claims(issued)["exp"] - claims(issued)["iat"] == 60
-        providers = httpx.get(
+        providers = ANYONE.get(
             f"{custom.base_url}/flex-providers/v1/", headers={"Authorization": f"Bearer {issued}"}
         ).json()
         assert providers == [{"id": "acme", "name": "Sandbox Flex Ltd"}]

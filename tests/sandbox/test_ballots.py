@@ -7,7 +7,7 @@ import httpx
 
 from biddaemon.sandbox import SandboxServer
 
-from .conftest import piclo_fixture
+from .conftest import ANYONE, piclo_fixture
 
 PATH = "/bids/v1/competitions/q3RtY7u/ballots/"
 AU = [{"type": "availability", "value": "14.25"}, {"type": "utilisation", "value": "285.00"}]
@@ -64,7 +64,7 @@ def test_ballots_are_listed_newest_first_and_only_the_latest_is_active(
         "2027-01-05T10:01:00Z",
         "2027-01-05T10:00:00Z",
     ]
-    admin = httpx.get(f"{fixture_market.base_url}/_sandbox/ballots").json()
+    admin = ANYONE.get(f"{fixture_market.base_url}/_sandbox/ballots").json()
     assert [b["id"] for b in admin] == submitted[::-1]
     assert [s.ballot.id for s in fixture_market.market.all_ballots()] == submitted[::-1]
 
@@ -108,6 +108,6 @@ def test_a_body_that_is_not_json_is_a_parse_error(fixture_client: httpx.Client) 
 
 
 def test_ballots_need_a_token(fixture_market: SandboxServer) -> None:
-    response = httpx.post(f"{fixture_market.base_url}{PATH}", json=au_ballot("1.000"))
+    response = ANYONE.post(f"{fixture_market.base_url}{PATH}", json=au_ballot("1.000"))
     assert response.status_code == 401
     assert fixture_market.market.all_ballots() == []

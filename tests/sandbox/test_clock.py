@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 
 from biddaemon.sandbox import SandboxClock, SandboxServer
 from biddaemon.sandbox.clock import real_now
 
-from .conftest import START
+from .conftest import ANYONE, START
 
 
 class FakeSeconds:
@@ -73,9 +72,9 @@ def test_the_clock_only_moves_forward_and_only_with_aware_times() -> None:
 
 def test_the_admin_api_reads_and_moves_the_clock(sandbox: SandboxServer) -> None:
     url = f"{sandbox.base_url}/_sandbox/clock"
-    assert httpx.get(url).json() == {"now": "2027-01-05T10:00:00Z", "speed": 0.0}
-    assert httpx.post(url, json={"advance_seconds": 3600}).json()["now"] == "2027-01-05T11:00:00Z"
-    moved = httpx.post(url, json={"set": "2027-01-06T00:00:00+01:00", "speed": 2.5}).json()
+    assert ANYONE.get(url).json() == {"now": "2027-01-05T10:00:00Z", "speed": 0.0}
+    assert ANYONE.post(url, json={"advance_seconds": 3600}).json()["now"] == "2027-01-05T11:00:00Z"
+    moved = ANYONE.post(url, json={"set": "2027-01-06T00:00:00+01:00", "speed": 2.5}).json()
     assert moved["now"].startswith("2027-01-05T23:00:0")
     assert moved["speed"] == 2.5
     assert sandbox.clock.speed == 2.5
@@ -95,6 +94,6 @@ def test_the_admin_api_reads_and_moves_the_clock(sandbox: SandboxServer) -> None
 def test_the_admin_api_refuses_impossible_clock_moves(
     sandbox: SandboxServer, body: dict[str, object], status: int
 ) -> None:
-    response = httpx.post(f"{sandbox.base_url}/_sandbox/clock", json=body)
+    response = ANYONE.post(f"{sandbox.base_url}/_sandbox/clock", json=body)
     assert response.status_code == status, response.text
     assert sandbox.clock.now() == START

@@ -17,7 +17,7 @@ from biddaemon.sandbox.decisions import NEED_MET, OVER_BUDGET, decide
 from biddaemon.sandbox.model import AssetSet, Ballot, Bid, Offer, Rate
 from biddaemon.sandbox.scenario import load_scenario, parse_scenario
 
-from .conftest import FIXTURE_MARKET, LONG_TOKENS, authenticated_client, plain_client
+from .conftest import ANYONE, FIXTURE_MARKET, LONG_TOKENS, authenticated_client, plain_client
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
 DECISION_MARKET: dict[str, Any] = {
@@ -111,7 +111,7 @@ DECISION_BALLOT = {
 
 
 def load(server: SandboxServer, scenario: dict[str, Any]) -> None:
-    response = httpx.post(f"{server.base_url}/_sandbox/scenario", json={"scenario": scenario})
+    response = ANYONE.post(f"{server.base_url}/_sandbox/scenario", json={"scenario": scenario})
     assert response.status_code == 200, response.text
 
 

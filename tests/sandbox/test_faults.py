@@ -12,7 +12,7 @@ import pytest
 
 from biddaemon.sandbox import FaultSpec, SandboxConfig, SandboxServer
 
-from .conftest import FIXTURE_MARKET, authenticated_client
+from .conftest import ANYONE, FIXTURE_MARKET, authenticated_client
 
 BALLOTS = "/bids/v1/competitions/q3RtY7u/ballots/"
 BALLOT = {
@@ -30,14 +30,14 @@ BALLOT = {
 
 
 def inject(server: SandboxServer, **fault: Any) -> list[dict[str, Any]]:
-    response = httpx.post(f"{server.base_url}/_sandbox/faults", json=fault)
+    response = ANYONE.post(f"{server.base_url}/_sandbox/faults", json=fault)
     assert response.status_code == 201, response.text
     added: list[dict[str, Any]] = response.json()
     return added
 
 
 def request_log(server: SandboxServer) -> list[dict[str, Any]]:
-    logged: list[dict[str, Any]] = httpx.get(f"{server.base_url}/_sandbox/requests").json()
+    logged: list[dict[str, Any]] = ANYONE.get(f"{server.base_url}/_sandbox/requests").json()
     return logged
 
 
@@ -186,8 +186,8 @@ def test_every_market_endpoint_but_never_the_admin_api(
     inject(fixture_market, kind="error", status=503)
     assert fixture_client.get("/flex-providers/v1/").status_code == 503
     assert fixture_client.post("/authtoken/v1/", json={}).status_code == 503
-    assert httpx.get(f"{fixture_market.base_url}/_sandbox/clock").status_code == 200
-    assert httpx.delete(f"{fixture_market.base_url}/_sandbox/faults").status_code == 204
+    assert ANYONE.get(f"{fixture_market.base_url}/_sandbox/clock").status_code == 200
+    assert ANYONE.delete(f"{fixture_market.base_url}/_sandbox/faults").status_code == 204
     assert fixture_client.get("/flex-providers/v1/").status_code == 200
 
 
@@ -196,23 +196,23 @@ def test_the_admin_api_lists_what_is_left_of_each_fault(fixture_market: SandboxS
     assert (added["remaining"], added["fired"]) == (3, 0)
     with authenticated_client(fixture_market) as client, pytest.raises(httpx.RemoteProtocolError):
         client.get("/obligations/v1/")
-    (listed,) = httpx.get(f"{fixture_market.base_url}/_sandbox/faults").json()
+    (listed,) = ANYONE.get(f"{fixture_market.base_url}/_sandbox/faults").json()
     assert (listed["id"], listed["remaining"], listed["fired"]) == (added["id"], 2, 1)
 
 
 def test_an_invalid_fault_is_refused(fixture_market: SandboxServer) -> None:
-    response = httpx.post(
+    response = ANYONE.post(
         f"{fixture_market.base_url}/_sandbox/faults", json={"kind": "error", "endpoint": "nope"}
     )
     assert response.status_code == 400
     assert "unknown endpoint 'nope'" in response.json()["non_field_errors"][0]
-    listed = httpx.post(
+    listed = ANYONE.post(
         f"{fixture_market.base_url}/_sandbox/faults",
         json=[{"kind": "drop"}, {"kind": "error", "status": 404}],
     )
     assert listed.status_code == 400
     assert listed.json()["non_field_errors"][0].startswith("fault 2: status: Input should be 500")
-    assert httpx.get(f"{fixture_market.base_url}/_sandbox/faults").json() == []
+    assert ANYONE.get(f"{fixture_market.base_url}/_sandbox/faults").json() == []
 
 
 def test_faults_given_at_start_apply_from_the_first_request() -> None:
@@ -226,12 +226,14 @@ def test_faults_given_at_start_apply_from_the_first_request() -> None:
 def test_a_scenario_can_bring_its_faults(fixture_market: SandboxServer) -> None:
     scenario = json.loads(FIXTURE_MARKET.read_text(encoding="utf-8"))
     scenario["faults"] = [{"kind": "error", "endpoint": "authtoken", "status": 502, "count": 1}]
-    loaded = httpx.post(f"{fixture_market.base_url}/_sandbox/scenario", json={"scenario": scenario})
+    loaded = ANYONE.post(
+        f"{fixture_market.base_url}/_sandbox/scenario", json={"scenario": scenario}
+    )
     assert loaded.json()["faults"] == 1
     credentials = {"client_id": "sandbox-client", "api_key": "sandbox-api-key"}
     token = f"{fixture_market.base_url}/authtoken/v1/"
-    assert httpx.post(token, json=credentials).status_code == 502
-    assert httpx.post(token, json=credentials).status_code == 200
+    assert ANYONE.post(token, json=credentials).status_code == 502
+    assert ANYONE.post(token, json=credentials).status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,8 @@ referee never borrows the engine's rules), and only its clock asks the wall cloc
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import biddaemon.sandbox
@@ -45,3 +47,15 @@ def test_only_the_clock_reads_the_wall_clock() -> None:
             ):
                 readers.add(f"{module.name}: {node.value.id}.{node.attr}")
     assert readers == {"clock.py: datetime.now"}
+
+
+def test_importing_the_cli_command_does_not_load_the_web_stack() -> None:
+    """Every biddaemon command imports every command module; the sandbox's costs only its own."""
+    probe = (
+        "import sys, biddaemon.cli.sandbox_cmd; "
+        "print('fastapi' in sys.modules, 'uvicorn' in sys.modules)"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert loaded == ["False", "False"]

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import httpx
-
 from biddaemon.sandbox import SandboxServer
 from biddaemon.sandbox.openapi import openapi_document, render
 from biddaemon.sandbox.operations import MARKET_OPERATIONS
+
+from .conftest import ANYONE
 
 COMMITTED = Path(__file__).parents[2] / "docs" / "sandbox-openapi.json"
 
@@ -27,7 +27,7 @@ def test_the_committed_document_is_what_the_app_generates() -> None:
 
 
 def test_the_running_sandbox_serves_the_same_document(sandbox: SandboxServer) -> None:
-    served = httpx.get(f"{sandbox.base_url}/openapi.json").json()
+    served = ANYONE.get(f"{sandbox.base_url}/openapi.json").json()
     assert served == json.loads(COMMITTED.read_text(encoding="utf-8"))
 
 
