@@ -1,11 +1,12 @@
 """Which asset delivers how much of each bid, so the same megawatt is never promised twice.
 
 An asset's capacity available to a window is its capacity in the need direction minus what is
-already committed to overlapping windows of OTHER competitions (their ballots are live or
-accepted; this competition's own previous ballot is being replaced, so it does not count). The
-sum over all overlapping commitments is used even when those commitments do not overlap each
-other: that can leave capacity unused, never double-promise it. With overbooking allowed,
-commitments are ignored.
+already held in overlapping windows: by other competitions (their ballots are live or accepted;
+this competition's own previous ballot is being replaced, so its commitments do not count), and
+by the windows of this same ballot allocated before it (two overlapping windows of one
+competition could both be accepted). The sum over all overlapping holdings is used even when
+those holdings do not overlap each other: that can leave capacity unused, never double-promise
+it. With overbooking allowed, holdings are ignored.
 
 Bids take capacity asset by asset, largest available first (ties by kind and id), so the
 allocation is deterministic. Split bids of one window share the window's availability.
@@ -36,49 +37,51 @@ class AssetShare:
 
 
 @dataclass(frozen=True, slots=True)
-class CommittedElsewhere:
-    """What overlapping windows of other competitions already hold of one asset."""
+class Held:
+    """What overlapping windows already hold of one asset, and who holds it."""
 
     kind: AssetKind
     asset_id: str
     capacity: Decimal
-    competitions: tuple[str, ...]
+    held_by: tuple[str, ...]  # competition ids, or "this ballot, window X"
 
 
-class CommitmentIndex:
-    """Commitments grouped by window schedule, so overlap is tested once per schedule."""
+class Holdings:
+    """Capacity held per window schedule, so overlap is tested once per schedule, not per asset."""
 
     def __init__(self, commitments: Iterable[Commitment], *, exclude_competition: str) -> None:
-        by_schedule: dict[Schedule, dict[AssetKey, Decimal]] = defaultdict(dict)
-        owners: dict[Schedule, set[tuple[AssetKey, str]]] = defaultdict(set)
+        self._by_schedule: dict[Schedule, dict[AssetKey, Decimal]] = defaultdict(dict)
+        self._holders: dict[Schedule, dict[AssetKey, set[str]]] = defaultdict(
+            lambda: defaultdict(set)
+        )
         for commitment in commitments:
-            if commitment.competition_id == exclude_competition:
-                continue
-            held = by_schedule[commitment.schedule]
-            key = commitment.asset_key
-            held[key] = held.get(key, ZERO) + commitment.capacity
-            owners[commitment.schedule].add((key, commitment.competition_id))
-        self._by_schedule = dict(by_schedule)
-        self._owners = dict(owners)
+            if commitment.competition_id != exclude_competition:
+                self.add(
+                    commitment.schedule,
+                    commitment.asset_key,
+                    commitment.capacity,
+                    commitment.competition_id,
+                )
 
-    def committed(
-        self, schedule: Schedule, assets: Iterable[AssetKey]
-    ) -> dict[AssetKey, CommittedElsewhere]:
-        """Per asset (of `assets`), the total committed in windows overlapping `schedule`."""
+    def add(self, schedule: Schedule, key: AssetKey, capacity: Decimal, holder: str) -> None:
+        held = self._by_schedule[schedule]
+        held[key] = held.get(key, ZERO) + capacity
+        self._holders[schedule][key].add(holder)
+
+    def held(self, schedule: Schedule, assets: Iterable[AssetKey]) -> dict[AssetKey, Held]:
+        """Per asset (of `assets`), the total held in windows overlapping `schedule`."""
         wanted = set(assets)
         totals: dict[AssetKey, Decimal] = {}
-        competitions: dict[AssetKey, set[str]] = defaultdict(set)
+        holders: dict[AssetKey, set[str]] = defaultdict(set)
         for other, held in self._by_schedule.items():
             if not schedules_overlap(schedule, other):
                 continue
             for key, capacity in held.items():
                 if key in wanted:
                     totals[key] = totals.get(key, ZERO) + capacity
-            for key, competition_id in self._owners[other]:
-                if key in wanted:
-                    competitions[key].add(competition_id)
+                    holders[key] |= self._holders[other][key]
         return {
-            key: CommittedElsewhere(key[0], key[1], total, tuple(sorted(competitions[key])))
+            key: Held(key[0], key[1], total, tuple(sorted(holders[key])))
             for key, total in totals.items()
         }
 
@@ -86,13 +89,11 @@ class CommitmentIndex:
 class WindowAllocator:
     """The availability of each included asset in one window, drawn down bid by bid."""
 
-    def __init__(
-        self, assets: Sequence[AssetSpec], committed: dict[AssetKey, CommittedElsewhere]
-    ) -> None:
+    def __init__(self, assets: Sequence[AssetSpec], held: dict[AssetKey, Held]) -> None:
         self.available: dict[AssetKey, Decimal] = {}
         for asset in assets:
-            held = committed.get(asset.key)
-            free = asset.capacity - (held.capacity if held else ZERO)
+            taken = held.get(asset.key)
+            free = asset.capacity - (taken.capacity if taken else ZERO)
             self.available[asset.key] = max(quantise_capacity(free), ZERO)
 
     @property

@@ -12,8 +12,8 @@
    invalid proposal is rejected and recorded, and the previous ballot's bids for the window are
    carried instead. A skip or a missing proposal also carries the previous bids, unless the skip
    withdraws them on purpose. Carried bids obey the same rules, or the ballot is refused;
-5. allocates each bid over the assets, net of what overlapping windows of other competitions
-   already hold, and reduces a bid (recording why) when capacity is short;
+5. allocates each bid over the assets, net of what overlapping windows already hold (of other
+   competitions, or earlier in this ballot), and reduces a bid (recording why) when short;
 6. fingerprints the result and compares it with the active ballot (`unchanged`: nothing to send).
 
 Everything decided, skipped or reduced goes into the decision record.
@@ -29,7 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from biddaemon.bidding import rules
-from biddaemon.bidding.allocation import AssetKey, CommitmentIndex, WindowAllocator
+from biddaemon.bidding.allocation import AssetKey, Holdings, WindowAllocator
 from biddaemon.bidding.fingerprint import content_fingerprint, fingerprint
 from biddaemon.bidding.plan import BallotPlan, BidSource, Decision, PlannedBid
 from biddaemon.bidding.record import RECORD_VERSION, jsonable, window_entry
@@ -122,7 +122,7 @@ class _Deciding:
         if problem is not None:
             return self._refuse([problem])
 
-        index = CommitmentIndex(
+        holdings = Holdings(
             () if self.allow_overbooking else self.snapshot.commitments,
             exclude_competition=competition.id,
         )
@@ -133,7 +133,7 @@ class _Deciding:
                 window, by_window.get(window.id), required, included_capacity, carried_problems
             )
             if candidates:
-                planned.extend(self._allocate(window, candidates, included, index))
+                planned.extend(self._allocate(window, candidates, included, holdings))
         if carried_problems:
             return self._refuse(carried_problems)
         if not planned:
@@ -271,18 +271,18 @@ class _Deciding:
         window: WindowSpec,
         candidates: list[_Candidate],
         included: tuple[AssetSpec, ...],
-        index: CommitmentIndex,
+        holdings: Holdings,
     ) -> list[PlannedBid]:
-        committed = index.committed(window.schedule, (a.key for a in included))
-        allocator = WindowAllocator(included, committed)
-        committed_entry = [
+        held = holdings.held(window.schedule, (a.key for a in included))
+        allocator = WindowAllocator(included, held)
+        held_entry = [
             {
-                "kind": held.kind,
-                "asset_id": held.asset_id,
-                "capacity": jsonable(held.capacity),
-                "competitions": list(held.competitions),
+                "kind": h.kind,
+                "asset_id": h.asset_id,
+                "capacity": jsonable(h.capacity),
+                "held_by": list(h.held_by),
             }
-            for _, held in sorted(committed.items())
+            for _, h in sorted(held.items())
         ]
         planned: list[PlannedBid] = []
         for candidate in candidates:
@@ -292,8 +292,8 @@ class _Deciding:
             if allocated < candidate.capacity:
                 reductions.append(
                     f"reduced from {candidate.capacity} to {allocated} MW: only {available} MW "
-                    "of the ballot's assets is not already committed to overlapping windows of "
-                    "other competitions"
+                    "of the ballot's assets is not already held by overlapping windows "
+                    "(of other competitions, or earlier in this ballot)"
                 )
             entry: dict[str, Any] = {
                 "window_id": window.id,
@@ -310,7 +310,7 @@ class _Deciding:
                     {"kind": s.kind, "asset_id": s.asset_id, "capacity": jsonable(s.capacity)}
                     for s in shares
                 ],
-                "committed_elsewhere": committed_entry,
+                "already_held": held_entry,
                 "reductions": reductions,
             }
             if allocated <= 0:
@@ -318,11 +318,18 @@ class _Deciding:
                     {
                         "window_id": window.id,
                         "reason": f"no capacity left: all {candidate.capacity} MW of the bid is "
-                        "already committed to overlapping windows of other competitions",
+                        "already held by overlapping windows (of other competitions, or earlier "
+                        "in this ballot)",
                     }
                 )
                 continue
             self.bid_entries.append(entry)
+            if not self.allow_overbooking:
+                holder = f"this ballot, window {window.id}"
+                for share in shares:
+                    holdings.add(
+                        window.schedule, (share.kind, share.asset_id), share.capacity, holder
+                    )
             planned.append(
                 PlannedBid(
                     window_id=window.id,

@@ -102,13 +102,13 @@ def _bid_lines(bid: Mapping[str, Any]) -> list[str]:
     lines.append(
         f"    allocation: {shares or 'none'} (of {bid.get('available_capacity')} MW available)"
     )
-    held = bid.get("committed_elsewhere") or ()
+    held = bid.get("already_held") or ()
     if held:
         lines.append(
-            "    committed elsewhere: "
+            "    already held: "
             + ", ".join(
                 f"{h.get('kind')} {h.get('asset_id')} {h.get('capacity')} MW "
-                f"({', '.join(h.get('competitions', ()))})"
+                f"({'; '.join(h.get('held_by', ()))})"
                 for h in held
             )
         )

@@ -14,7 +14,7 @@ of live ballots (`commitments_from_record`) for the next competition's decision.
      "bids": [{"window_id", "window": {schedule, bank_holidays, capacity_required}, "source",
                "capacity", "proposed_capacity", "rates", "proposed_rates", "max_runtime",
                "basis": {...}, "available_capacity", "allocation": [{kind, asset_id, capacity}],
-               "committed_elsewhere": [{kind, asset_id, capacity, competitions}],
+               "already_held": [{kind, asset_id, capacity, held_by}],
                "reductions": [...]}],
      "skipped": [{"window_id", "reason"}],
      "rejected": [{"window_id", "reasons": [...], "then": "..."}],

@@ -70,13 +70,13 @@ def test_capacity_committed_to_an_overlapping_window_elsewhere_is_not_promised_a
     decision = run([propose(bid("1.500"))], snap)
     if sent is None:
         assert decision.refused
-        assert "already committed" in decision.record["skipped"][0]["reason"]
+        assert "already held" in decision.record["skipped"][0]["reason"]
         return
     assert decision.plan is not None
     assert decision.plan.request_body()["bids"][0]["capacity"] == sent
     entry = decision.record["bids"][0]
-    assert entry["committed_elsewhere"] == [
-        {"kind": "flex", "asset_id": "a1", "capacity": committed, "competitions": ["other"]}
+    assert entry["already_held"] == [
+        {"kind": "flex", "asset_id": "a1", "capacity": committed, "held_by": ["other"]}
     ]
     assert bool(entry["reductions"]) is reduced
 
@@ -127,7 +127,7 @@ def test_several_overlapping_commitments_add_up() -> None:
     decision = run([propose(bid("1.500"))], snap)
     assert decision.plan is not None
     assert decision.plan.bids[0].capacity == D("0.500")
-    assert decision.record["bids"][0]["committed_elsewhere"][0]["competitions"] == ["x", "y"]
+    assert decision.record["bids"][0]["already_held"][0]["held_by"] == ["x", "y"]
 
 
 def test_overbooking_when_allowed_ignores_commitments() -> None:
@@ -177,3 +177,38 @@ def test_decisions_in_sequence_never_promise_an_asset_twice() -> None:
     for c in (*promised, *commitments_from_record(second.record)):
         per_asset[c.asset_id] = per_asset.get(c.asset_id, D("0")) + c.capacity
     assert per_asset == {"a1": D("1.000"), "a2": D("0.500")}
+
+
+def test_overlapping_windows_of_one_ballot_share_an_assets_capacity() -> None:
+    evenings = window("w1", capacity_required="2")
+    five_pm = window("w2", capacity_required="2", start_time=time(17), end_time=time(18))
+    decision = run(
+        [propose(bid("1.500"), window_id="w1"), propose(bid("1.500"), window_id="w2")],
+        snapshot(competition(windows=[evenings, five_pm]), [asset("a1", "2")]),
+    )
+    assert decision.plan is not None
+    assert [b.capacity for b in decision.plan.bids] == [D("1.500"), D("0.500")]
+    assert decision.record["bids"][1]["already_held"][0]["held_by"] == ["this ballot, window w1"]
+
+
+def test_windows_of_one_ballot_that_do_not_overlap_each_get_the_full_capacity() -> None:
+    evenings = window("w1", capacity_required="2")
+    mornings = window("w2", capacity_required="2", start_time=time(7), end_time=time(16))
+    decision = run(
+        [propose(bid("1.500"), window_id="w1"), propose(bid("1.500"), window_id="w2")],
+        snapshot(competition(windows=[evenings, mornings]), [asset("a1", "2")]),
+    )
+    assert decision.plan is not None
+    assert [b.capacity for b in decision.plan.bids] == [D("1.500"), D("1.500")]
+
+
+def test_overbooking_also_lets_overlapping_windows_of_one_ballot_share() -> None:
+    evenings = window("w1", capacity_required="2")
+    same = window("w2", capacity_required="2")
+    decision = run(
+        [propose(bid("1.500"), window_id="w1"), propose(bid("1.500"), window_id="w2")],
+        snapshot(competition(windows=[evenings, same]), [asset("a1", "2")]),
+        allow_overbooking=True,
+    )
+    assert decision.plan is not None
+    assert [b.capacity for b in decision.plan.bids] == [D("1.500"), D("1.500")]

@@ -83,7 +83,7 @@ def test_render_names_every_bid_skip_and_reason() -> None:
     assert "1.900 MW, availability 13.50, utilisation 280.00" in text
     assert "utilisation_floor_applied yes" in text
     assert "allocation: planned p1 1.000, flex a1 0.900 (of 1.900 MW available)" in text
-    assert "committed elsewhere: flex a1 0.600 MW (other)" in text
+    assert "already held: flex a1 0.600 MW (other)" in text
     assert "skipped window w2: window w2 requires no capacity" in text
     assert "not included: flex z: no capacity in the need direction" in text
 
