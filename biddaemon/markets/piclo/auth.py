@@ -17,11 +17,15 @@ from datetime import UTC, datetime
 
 from pydantic import SecretStr
 
+from biddaemon.clock import utcnow
+
 Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    # The process clock, so that `biddaemon demo` (which follows the sandbox's fast clock)
+    # renews tokens on the market's time too.
+    return utcnow()
 
 
 def jwt_expiry(token: str) -> datetime | None:

@@ -44,7 +44,7 @@ def _flatten(value: Any, where: str) -> list[str]:
         return [f"{prefix}{value}"]
     if isinstance(value, list):
         if all(not isinstance(item, dict | list) for item in value):
-            return [f"{prefix}{' '.join(str(item) for item in value if item is not None)}"]
+            return [f"{prefix}{item}" for item in value if item is not None]
         found: list[str] = []
         for index, item in enumerate(value):
             found.extend(_flatten(item, f"{where}[{index}]" if where else f"[{index}]"))

@@ -359,7 +359,7 @@ def test_error_body_is_flattened_into_readable_text(body: Any, text: str) -> Non
 
 def test_field_errors_keep_every_message() -> None:
     response = httpx.Response(400, json={"ref": ["Too long.", "Bad."], "status": ["Invalid."]})
-    assert describe_error(response) == "ref: Too long. Bad.; status: Invalid."
+    assert describe_error(response) == "ref: Too long.; ref: Bad.; status: Invalid."
 
 
 def test_error_body_that_is_not_json_is_shown_as_text_and_truncated() -> None:
