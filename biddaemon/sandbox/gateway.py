@@ -18,6 +18,7 @@ from typing import Any, Final
 from starlette.routing import Match, Router
 
 from biddaemon.sandbox.faults import FaultSpec
+from biddaemon.sandbox.operations import MARKET_OPERATIONS
 from biddaemon.sandbox.runtime import Sandbox
 from biddaemon.sandbox.traffic import Exchange
 
@@ -27,7 +28,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[Any]]
 
-ADMIN_PREFIX: Final = "/_sandbox/"
+ADMIN_PREFIX: Final = "/_sandbox"
 DROP: Final = "biddaemon-sandbox: connection dropped on purpose"
 
 _ERROR_BODIES: Final[dict[int, tuple[bytes, bytes]]] = {
@@ -117,7 +118,10 @@ class Gateway:
                 exchange.status = int(message["status"])
             await send(message)
 
-        delays, fault = ([], None) if operation is None else self.sandbox.faults.take(operation)
+        delays: list[FaultSpec] = []
+        fault: FaultSpec | None = None
+        if operation in MARKET_OPERATIONS:  # not /openapi.json or /docs
+            delays, fault = self.sandbox.faults.take(str(operation))
         exchange.fault = (
             ",".join([d.kind for d in delays] + ([fault.kind] if fault else [])) or None
         )

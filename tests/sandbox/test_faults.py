@@ -266,3 +266,8 @@ def test_the_command_line_form_of_a_fault(text: str, expected: FaultSpec) -> Non
 def test_a_bad_command_line_fault_says_what_is_wrong(text: str, problem: str) -> None:
     with pytest.raises(ValueError, match=re.escape(problem)):
         FaultSpec.parse_cli(text)
+
+
+def test_faults_leave_the_openapi_document_alone(fixture_market: SandboxServer) -> None:
+    inject(fixture_market, kind="drop")
+    assert ANYONE.get(f"{fixture_market.base_url}/openapi.json").status_code == 200
