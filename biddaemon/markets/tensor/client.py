@@ -1,0 +1,148 @@
+"""`TensorClient`: the Tensor Energy asset endpoints, a read-only inventory source.
+
+Reads go through `biddaemon.markets.http.MarketHttp` (retries, `Retry-After`, timeouts); the
+envelope is unwrapped here, so callers get assets or a biddaemon error, never an envelope. The
+workspace API key travels in the `authorization` header and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from types import TracebackType
+from typing import Any, Self, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import SecretStr
+
+from biddaemon import __version__
+from biddaemon.errors import BadMarketData, ConfigurationError, RejectedByMarket
+from biddaemon.logs import SecretRedactor
+from biddaemon.markets.http import MarketHttp, RetryPolicy, decode_json
+from biddaemon.markets.tensor.errors import API_KEY_VARIABLE, error_for, to_biddaemon_error
+from biddaemon.markets.tensor.errors import describe_error as describe_tensor_error
+from biddaemon.markets.tensor.models import (
+    AssetEnvelope,
+    AssetsEnvelope,
+    Envelope,
+    TensorAsset,
+    parse_tensor,
+)
+from biddaemon.settings import TensorSettings
+
+E = TypeVar("E", bound=Envelope)
+ASSETS = "/assets"
+
+
+def asset_path(asset_id: str) -> str:
+    if not asset_id.strip():
+        raise ValueError("an asset id must not be empty")
+    return f"{ASSETS}/{quote(asset_id, safe='')}"
+
+
+class _ApiKey(httpx.Auth):
+    """Adds `authorization: Bearer <key>`; its repr never shows the key."""
+
+    def __init__(self, key: SecretStr) -> None:
+        self._key = key
+
+    def __repr__(self) -> str:
+        return "_ApiKey(**********)"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["authorization"] = f"Bearer {self._key.get_secret_value()}"
+        yield request
+
+
+class TensorClient:
+    """Tensor Energy for one workspace. Use as a context manager, or call `close()`."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: SecretStr,
+        timeout_seconds: float = 30.0,
+        connect_timeout_seconds: float = 10.0,
+        policy: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        timeout = httpx.Timeout(timeout_seconds, connect=connect_timeout_seconds)
+        client = httpx.Client(
+            base_url=self.base_url,
+            auth=_ApiKey(api_key),
+            timeout=timeout,
+            transport=transport,
+            follow_redirects=False,
+            headers={"Accept": "application/json", "User-Agent": f"biddaemon/{__version__}"},
+        )
+        self._http = MarketHttp(
+            client,
+            map_error=to_biddaemon_error,
+            describe_error=describe_tensor_error,
+            policy=policy,
+            timeout=timeout,
+            redact=SecretRedactor([api_key.get_secret_value()]).scrub_text,
+        )
+
+    @classmethod
+    def from_settings(
+        cls, settings: TensorSettings, *, transport: httpx.BaseTransport | None = None
+    ) -> TensorClient:
+        """A client for the configured workspace; a missing key is a ConfigurationError."""
+        if settings.api_key is None or not settings.api_key.get_secret_value():
+            raise ConfigurationError({API_KEY_VARIABLE: "required to import from Tensor Energy"})
+        return cls(
+            base_url=settings.base_url,
+            api_key=settings.api_key,
+            timeout_seconds=settings.timeout_seconds,
+            connect_timeout_seconds=settings.connect_timeout_seconds,
+            policy=RetryPolicy(
+                attempts=settings.max_attempts, total_seconds=settings.max_retry_seconds
+            ),
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"TensorClient(base_url={self.base_url!r})"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def list_assets(self) -> list[TensorAsset]:
+        """Every asset of the workspace (Tensor does not paginate)."""
+        envelope = self._read(AssetsEnvelope, ASSETS, what="asset list")
+        return list(envelope.data or ())
+
+    def get_asset(self, asset_id: str) -> TensorAsset | None:
+        """One asset, or None when Tensor says `resource_not_found`."""
+        try:
+            envelope = self._read(AssetEnvelope, asset_path(asset_id), what="asset")
+        except RejectedByMarket as error:
+            if error.status_code == 404:
+                return None
+            raise
+        if envelope.data is None:
+            raise BadMarketData(f"Tensor Energy asset {asset_id!r}: `data` is null", field="data")
+        return envelope.data
+
+    def _read(self, model: type[E], path: str, *, what: str) -> E:
+        response = self._http.read("GET", path)
+        body: Any = decode_json(response)
+        envelope = parse_tensor(model, body, what=what)
+        if envelope.error is not None:
+            # An error envelope with a 2xx status: the code decides, as for any other status.
+            raise error_for(envelope.error, method="GET", path=path, status=response.status_code)
+        return envelope
