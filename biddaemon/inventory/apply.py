@@ -1,0 +1,186 @@
+"""Carry out a plan: create and update records platform by platform, remembering every id.
+
+Each write is followed at once by its own small transaction recording the record's id against
+the inventory asset, so a failure later in the run loses nothing already applied. A failure
+that concerns the whole platform (refused credentials, rate limited, unreachable, an outcome
+unknown) stops writing to that platform for this run; the others carry on. A refusal of one
+record (a 4xx the platform explained) skips that record only.
+
+Without `allow_approval_reset`, the fields of a LocalFlex update that would reset the asset's
+approval are held back (the rest of the update is sent) and reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from biddaemon.clock import utcnow
+from biddaemon.errors import (
+    AmbiguousSubmission,
+    BiddaemonError,
+    OperatorActionRequired,
+    RetryLater,
+)
+from biddaemon.inventory.canonical import Platform
+from biddaemon.inventory.mapping import localflex as localflex_mapping
+from biddaemon.inventory.plan import Action, Plan, Step
+from biddaemon.inventory.records import record_link, store_assets
+from biddaemon.inventory.targets.base import Target
+from biddaemon.logs import get_logger
+
+log = get_logger(__name__)
+
+APPROVAL_SETTING = "BIDDAEMON_INVENTORY__ALLOW_APPROVAL_RESET"
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A record written: created, or these fields updated."""
+
+    step: Step
+    remote_id: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Held:
+    """Fields not sent because they would reset the asset's approval."""
+
+    step: Step
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A write that failed, and why; `stopped` when it ended the platform's run."""
+
+    step: Step
+    message: str
+    error: str
+    stopped: bool
+
+
+@dataclass(frozen=True)
+class ApplyReport:
+    applied: tuple[Applied, ...] = ()
+    held: tuple[Held, ...] = ()
+    failed: tuple[Failed, ...] = ()
+    not_attempted: tuple[Step, ...] = ()
+    rows_written: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.not_attempted
+
+
+def apply_plan(
+    plan: Plan,
+    targets: Mapping[Platform, Target],
+    factory: sessionmaker[Session],
+    *,
+    allow_approval_reset: bool,
+    now: Callable[[], datetime] = utcnow,
+) -> ApplyReport:
+    """Write what the plan says; see the module docstring for what happens on failure."""
+    asset_ids, rows = store_assets(factory, plan.inventory.assets, now=now())
+    applied: list[Applied] = []
+    held: list[Held] = []
+    failed: list[Failed] = []
+    not_attempted: list[Step] = []
+    for platform in Platform:
+        target = targets.get(platform)
+        steps = [step for step in plan.steps if step.platform is platform]
+        stopped = False
+        for step in steps:
+            if stopped and step.writes:
+                not_attempted.append(step)
+                continue
+            if step.action is Action.UNSUPPORTED:
+                continue
+            if step.action is Action.UNCHANGED:
+                rows += _remember(factory, asset_ids, step, step.remote_id, applied_at=None)
+                continue
+            if target is None:  # a plan made with other targets: nothing to write with
+                not_attempted.append(step)
+                continue
+            fields = tuple(change.field for change in step.changes)
+            if step.resets_approval and not allow_approval_reset:
+                resetting = tuple(c.field for c in step.changes if c.resets_approval)
+                held.append(Held(step, resetting))
+                fields = tuple(name for name in fields if name not in resetting)
+                log.warning(
+                    "inventory change held: it would reset the asset's approval",
+                    platform=platform.value,
+                    ref=step.ref,
+                    fields=list(resetting),
+                    setting=APPROVAL_SETTING,
+                )
+                if not fields:
+                    continue
+            try:
+                remote_id = _write(target, step, fields)
+            except (OperatorActionRequired, RetryLater, AmbiguousSubmission) as error:
+                failed.append(Failed(step, str(error), type(error).__name__, stopped=True))
+                stopped = True
+                continue
+            except BiddaemonError as error:
+                failed.append(Failed(step, str(error), type(error).__name__, stopped=False))
+                continue
+            applied.append(Applied(step, remote_id, fields))
+            complete = not any(h.step is step for h in held)
+            rows += _remember(
+                factory,
+                asset_ids,
+                step,
+                remote_id,
+                applied_at=now(),
+                applied_hash=step.wanted.fingerprint() if complete else None,
+            )
+            log.info(
+                "inventory record written",
+                platform=platform.value,
+                ref=step.ref,
+                kind=step.kind,
+                action=step.action.value,
+                remote_id=remote_id,
+                fields=list(fields),
+            )
+    return ApplyReport(tuple(applied), tuple(held), tuple(failed), tuple(not_attempted), rows)
+
+
+def _write(target: Target, step: Step, fields: tuple[str, ...]) -> str:
+    if step.action is Action.CREATE or step.current is None:
+        return target.create(step.wanted)
+    target.update(step.wanted, step.current, {name: step.wanted.fields[name] for name in fields})
+    return step.current.remote_id
+
+
+def _remember(
+    factory: sessionmaker[Session],
+    asset_ids: Mapping[str, int],
+    step: Step,
+    remote_id: str | None,
+    *,
+    applied_at: datetime | None,
+    applied_hash: str | None = None,
+) -> int:
+    """Record the asset's id on the platform; portfolios are not inventory assets."""
+    if remote_id is None or step.kind == localflex_mapping.PORTFOLIO:
+        return 0
+    asset_id = asset_ids.get(step.ref)
+    if asset_id is None:
+        return 0
+    written = record_link(
+        factory,
+        asset_id=asset_id,
+        platform=step.platform,
+        remote_kind=step.kind,
+        remote_id=remote_id,
+        applied_at=applied_at,
+        applied_hash=applied_hash,
+    )
+    return int(written)

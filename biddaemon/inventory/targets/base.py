@@ -1,0 +1,41 @@
+"""What the plan and apply steps need from a platform."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from biddaemon.inventory.canonical import Platform
+from biddaemon.inventory.mapping.base import Desired
+
+
+@dataclass(frozen=True)
+class Observed:
+    """A record as the platform holds it: its id, its values in the mapping's form, and (for
+    LocalFlex) whether it is approved. `record` is the client's model of it."""
+
+    remote_id: str
+    fields: Mapping[str, Any]
+    approval: str | None = None
+    record: Any = field(default=None, repr=False, compare=False)
+
+
+class Target(Protocol):
+    platform: Platform
+
+    def observe(self, wanted: Desired) -> Observed | None:
+        """The platform's record for `wanted`, or None if it has none."""
+        ...
+
+    def create(self, wanted: Desired) -> str:
+        """Create the record; returns its id on the platform."""
+        ...
+
+    def update(self, wanted: Desired, current: Observed, changed: Mapping[str, Any]) -> None:
+        """Send the changed fields (names and values as in `Desired.fields`)."""
+        ...
+
+    def show(self, name: str, value: Any) -> str:
+        """A value of field `name` as the plan prints it."""
+        ...
