@@ -27,8 +27,11 @@ class BiddaemonError(Exception):
     """Base of every error biddaemon raises on purpose.
 
     Catching this (and only this) at the top of a job separates "we know what went wrong and what
-    to do" from a programming error, which must surface with its traceback.
+    to do" from a programming error, which must surface with its traceback. `exit_code` is what
+    a command exits with when this error ends it (DESIGN.md: 1 could not run, 2 usage/config).
     """
+
+    exit_code: int = 1
 
 
 class OperatorActionRequired(BiddaemonError):
@@ -45,6 +48,8 @@ class ConfigurationError(OperatorActionRequired):
     `problems` maps each environment variable name to what is wrong with it, so that a single
     message can list every mistake at once instead of one per restart. Commands exit with code 2.
     """
+
+    exit_code = 2
 
     def __init__(self, problems: Mapping[str, str]) -> None:
         self.problems = dict(problems)
@@ -67,6 +72,8 @@ class SchemaNotCurrent(OperatorActionRequired):
     The message names the command that fixes it (`biddaemon db upgrade`); with
     `BIDDAEMON_AUTO_MIGRATE=true` commands migrate by themselves instead of raising this.
     """
+
+    exit_code = 2
 
 
 class RetryLater(BiddaemonError):

@@ -13,12 +13,7 @@ from collections.abc import Sequence
 import typer
 
 from biddaemon import __version__
-from biddaemon.errors import (
-    BiddaemonError,
-    ConfigurationError,
-    OperatorActionRequired,
-    SchemaNotCurrent,
-)
+from biddaemon.errors import BiddaemonError
 
 EXIT_OK = 0
 EXIT_COULD_NOT_RUN = 1
@@ -67,11 +62,7 @@ def _register_commands() -> None:
 
 
 def exit_code_for(error: BaseException) -> int:
-    if isinstance(error, ConfigurationError | SchemaNotCurrent):
-        return EXIT_USAGE
-    if isinstance(error, OperatorActionRequired | BiddaemonError):
-        return EXIT_COULD_NOT_RUN
-    return EXIT_COULD_NOT_RUN
+    return error.exit_code if isinstance(error, BiddaemonError) else EXIT_COULD_NOT_RUN
 
 
 def main(argv: Sequence[str] | None = None) -> int:

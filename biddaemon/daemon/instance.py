@@ -18,6 +18,7 @@ import json
 import os
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -39,6 +40,8 @@ ADVISORY_LOCK_KEY = int.from_bytes(hashlib.sha256(b"biddaemon-active").digest()[
 
 class AnotherInstanceIsActive(OperatorActionRequired):
     """Another biddaemon already holds this database; this process must not run jobs (exit 2)."""
+
+    exit_code = 2
 
 
 class LockLost(RetryLater):
@@ -79,8 +82,15 @@ class Holder:
 class InstanceLock(Protocol):
     """The lock that makes a process the active instance."""
 
-    def acquire(self, *, wait: bool, stop: threading.Event | None = None) -> bool:
-        """Take the lock; with `wait`, block as a standby until it is free or `stop` is set."""
+    def acquire(
+        self,
+        *,
+        wait: bool,
+        stop: threading.Event | None = None,
+        heartbeat: Callable[[], object] | None = None,
+    ) -> bool:
+        """Take the lock; with `wait`, block as a standby until it is free or `stop` is set,
+        calling `heartbeat` on every poll (systemd's watchdog must hear from a standby too)."""
 
     def ensure_held(self) -> None:
         """Raise LockLost if the lock can no longer be proven to be ours."""
@@ -97,7 +107,13 @@ class SQLiteFileLock:
         self.path = database_path.with_name(database_path.name + ".lock")
         self._file: IO[str] | None = None
 
-    def acquire(self, *, wait: bool = False, stop: threading.Event | None = None) -> bool:
+    def acquire(
+        self,
+        *,
+        wait: bool = False,
+        stop: threading.Event | None = None,
+        heartbeat: Callable[[], object] | None = None,
+    ) -> bool:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the lifetime
         try:
@@ -164,7 +180,13 @@ class PostgresAdvisoryLock:
         where = row.client_addr or "local socket"
         return f"{row.application_name} ({where}) since {row.backend_start}"
 
-    def acquire(self, *, wait: bool = True, stop: threading.Event | None = None) -> bool:
+    def acquire(
+        self,
+        *,
+        wait: bool = True,
+        stop: threading.Event | None = None,
+        heartbeat: Callable[[], object] | None = None,
+    ) -> bool:
         connection = self._connect()
         announced = False
         while True:
@@ -184,6 +206,8 @@ class PostgresAdvisoryLock:
             if not announced:
                 log.info("standing by: another instance is active", holder=self.holder(connection))
                 announced = True
+            if heartbeat is not None:
+                heartbeat()
             if stop is not None and stop.wait(self.poll_seconds):
                 connection.close()
                 return False

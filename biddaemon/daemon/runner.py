@@ -72,7 +72,7 @@ def run_daemon(settings: Settings, *, stop: threading.Event | None = None) -> in
             state.role = "standby"
             metrics.ACTIVE.set(0)
             systemd.notify("READY=1", "STATUS=standby: waiting for the active instance's lock")
-            if not lock.acquire(wait=True, stop=stop):
+            if not lock.acquire(wait=True, stop=stop, heartbeat=systemd.watchdog):
                 log.info("stopped while standing by")
                 return 0
         if health is None:
@@ -100,7 +100,7 @@ def _run_active(
     daemon = Daemon(settings, engine, stop=stop)
     state.max_age = daemon.health_max_age()
     metrics.ACTIVE.set(1)
-    resolved = daemon.reconcile_all()
+    resolved = daemon.reconcile_all(heartbeat=systemd.watchdog)
     log.info("start-up reconciliation done", resolved=resolved)
     scheduler = build_scheduler(daemon.scheduled_jobs())
     scheduler.start()

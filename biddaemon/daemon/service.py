@@ -89,10 +89,12 @@ class Daemon:
 
     # -- jobs ---------------------------------------------------------------------------------
 
-    def reconcile_all(self) -> int:
+    def reconcile_all(self, heartbeat: Callable[[], object] | None = None) -> int:
         """Start-up reconciliation: resolve every SUBMITTING/UNKNOWN ballot with the market."""
         resolved = 0
         for competition_id in competitions_in_doubt(self.factory):
+            if heartbeat is not None:
+                heartbeat()
             try:
                 resolved += len(reconcile_competition(self.factory, self.client, competition_id))
             except OperatorActionRequired:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -323,20 +323,14 @@ class OpportunitiesCycle:
             return ballot.id
 
 
-def _first_bid_at(session: Session) -> dict[str, datetime]:
-    """When we first sent (or tried to send) a ballot into each competition."""
+def _bid_order(session: Session) -> dict[str, int]:
+    """The order in which we first bid into each competition (our first ballot's row id)."""
     rows = session.execute(
-        select(Ballot.competition_id, func.min(Ballot.created_at))
+        select(Ballot.competition_id, func.min(Ballot.id))
         .where(Ballot.state.in_((*LIVE, BallotState.SUPERSEDED)))
         .group_by(Ballot.competition_id)
     )
-    return {cid: _as_utc(first) for cid, first in rows}
-
-
-def _as_utc(value: datetime | str) -> datetime:
-    # min() bypasses the column type on SQLite; restore its UTC rule.
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return dict(rows.all())
 
 
 def _commitments_elsewhere(session: Session, competition_id: str) -> list[Commitment]:
@@ -347,13 +341,13 @@ def _commitments_elsewhere(session: Session, competition_id: str) -> list[Commit
     later ones and back again, resubmitting every hour although nothing changed.
     """
     found: list[Commitment] = []
-    first = _first_bid_at(session)
-    ours = first.get(competition_id)
+    order = _bid_order(session)
+    ours = order.get(competition_id)
     live = session.scalars(
         select(Ballot).where(Ballot.competition_id != competition_id, Ballot.state.in_(LIVE))
     ).all()
     for ballot in live:
-        if ours is not None and first.get(ballot.competition_id, ours) >= ours:
+        if ours is not None and order.get(ballot.competition_id, ours) >= ours:
             continue
         commitments = commitments_from_record(ballot.decision)
         if ballot.competition.done:
