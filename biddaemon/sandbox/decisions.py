@@ -49,18 +49,15 @@ def _rank(competition: Competition, rates: Sequence[Rate]) -> tuple[Decimal, ...
     return tuple(by_type[t] for t in RATE_TYPES[competition.type])
 
 
-def _within_budget(competition: Competition, rates: Sequence[Rate]) -> bool:
-    for rate in rates:
-        guide = competition.guide_price(rate.type)
-        if guide is not None and rate.value > guide * competition.budget_factor:
-            return False
-    return True
-
-
 def budget(competition: Competition, rate_type: RateType) -> Decimal | None:
     """The most the DSO pays per unit for `rate_type`, or None when it gave no guide price."""
     guide = competition.guide_price(rate_type)
     return None if guide is None else guide * competition.budget_factor
+
+
+def _within_budget(competition: Competition, rates: Sequence[Rate]) -> bool:
+    limits = [(rate.value, budget(competition, rate.type)) for rate in rates]
+    return all(limit is None or value <= limit for value, limit in limits)
 
 
 def decide(competition: Competition, ballot: Ballot | None) -> tuple[BidResult, ...]:

@@ -91,7 +91,9 @@ class Market:
         self._obligated: set[str] = set()
         self._sequence = 0
         self._generation_cursor = generate_from
-        self._generated: set[tuple[date, str]] = set()
+        # (GB day, DSO) pairs of the cursor's day already settled, and those opening later.
+        self._opened: set[tuple[date, str]] = set()
+        self._upcoming: dict[tuple[date, str], Competition | None] = {}
 
     # -- catching up with the clock ------------------------------------------------------------
 
@@ -117,16 +119,22 @@ class Market:
         today = london_date(now)
         for day in days_from(self._generation_cursor, today):
             for dso in DSOS:
-                if (day, dso.code) in self._generated:
+                key = (day, dso.code)
+                if key in self._opened:
                     continue
-                competition = competition_for(self.seed, day, dso)
+                if key not in self._upcoming:
+                    self._upcoming[key] = competition_for(self.seed, day, dso)
+                competition = self._upcoming[key]
                 if competition is not None and competition.competition_open > now:
                     continue  # opens later today
-                self._generated.add((day, dso.code))
+                self._opened.add(key)
+                del self._upcoming[key]
                 if competition is not None:
                     self._add_competition(competition)
-        # Competitions open on the day they are generated for, so only today can still be waiting.
+        # Competitions open on the GB day they are generated for, so only today can still be
+        # waiting: earlier days are done for good.
         self._generation_cursor = today
+        self._opened = {key for key in self._opened if key[0] == today}
 
     def _obligate(self, competition: Competition) -> None:
         if competition.id in self._obligated:

@@ -69,6 +69,8 @@ from biddaemon.sandbox.model import (
 )
 from biddaemon.sandbox.schemas import (
     AssetFields,
+    Latitude,
+    Longitude,
     PlannedAssetFields,
     PositiveMoney,
     PositiveMW,
@@ -92,14 +94,6 @@ def _local_time(value: object) -> time:
     return time.fromisoformat(value)
 
 
-def _coordinate(value: object) -> Decimal:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        value = repr(value)
-    if not isinstance(value, str):
-        raise ValueError("must be a decimal number")
-    return Decimal(value)
-
-
 Timestamp = Annotated[
     datetime,
     PlainValidator(_timestamp),
@@ -108,7 +102,6 @@ Timestamp = Annotated[
 LocalTime = Annotated[
     time, PlainValidator(_local_time), WithJsonSchema({"type": "string", "examples": ["16:00"]})
 ]
-Degrees = Annotated[Decimal, PlainValidator(_coordinate), WithJsonSchema({"type": "string"})]
 
 
 class _Strict(BaseModel):
@@ -121,10 +114,10 @@ class _Generate(_Strict):
 
 
 class _Region(_Strict):
-    south: Degrees
-    north: Degrees
-    west: Degrees
-    east: Degrees
+    south: Latitude
+    north: Latitude
+    west: Longitude
+    east: Longitude
 
 
 class _Area(_Strict):

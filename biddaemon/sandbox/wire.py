@@ -92,8 +92,8 @@ def parse_runtime(value: object) -> timedelta:
     return runtime
 
 
-def check_clock_duration(value: str) -> str:
+def check_clock_duration(value: object) -> str:
     """An asset duration field, `HH:MM:SS` (hours may exceed 23)."""
-    if not _CLOCK_DURATION.match(value):
+    if not isinstance(value, str) or not _CLOCK_DURATION.match(value):
         raise ValueError(f"{value!r} is not a duration HH:MM:SS")
     return value
