@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from biddaemon.bidding.overlap import schedules_overlap
+from biddaemon.bidding.overlap import Pattern, pattern, patterns_overlap
 from biddaemon.bidding.rules import quantise_capacity
 from biddaemon.strategy.snapshot import AssetKind, AssetSpec, Commitment, Schedule
 
@@ -46,14 +46,20 @@ class Held:
     held_by: tuple[str, ...]  # competition ids, or "this ballot, window X"
 
 
+@dataclass(slots=True)
+class _Entry:
+    pattern: Pattern
+    amounts: dict[AssetKey, Decimal]
+    holders: dict[AssetKey, set[str]]
+
+
 class Holdings:
-    """Capacity held per window schedule, so overlap is tested once per schedule, not per asset."""
+    """Capacity held per window schedule, so overlap is tested once per schedule (not per asset),
+    and only for schedules touching one of the same hours of the week."""
 
     def __init__(self, commitments: Iterable[Commitment], *, exclude_competition: str) -> None:
-        self._by_schedule: dict[Schedule, dict[AssetKey, Decimal]] = defaultdict(dict)
-        self._holders: dict[Schedule, dict[AssetKey, set[str]]] = defaultdict(
-            lambda: defaultdict(set)
-        )
+        self._entries: dict[Schedule, _Entry] = {}
+        self._by_week_hour: dict[int, list[_Entry]] = defaultdict(list)
         for commitment in commitments:
             if commitment.competition_id != exclude_competition:
                 self.add(
@@ -64,22 +70,32 @@ class Holdings:
                 )
 
     def add(self, schedule: Schedule, key: AssetKey, capacity: Decimal, holder: str) -> None:
-        held = self._by_schedule[schedule]
-        held[key] = held.get(key, ZERO) + capacity
-        self._holders[schedule][key].add(holder)
+        entry = self._entries.get(schedule)
+        if entry is None:
+            entry = self._entries[schedule] = _Entry(pattern(schedule), {}, {})
+            for hour in entry.pattern.week_hours:
+                self._by_week_hour[hour].append(entry)
+        entry.amounts[key] = entry.amounts.get(key, ZERO) + capacity
+        entry.holders.setdefault(key, set()).add(holder)
 
     def held(self, schedule: Schedule, assets: Iterable[AssetKey]) -> dict[AssetKey, Held]:
         """Per asset (of `assets`), the total held in windows overlapping `schedule`."""
         wanted = set(assets)
+        mine = pattern(schedule)
         totals: dict[AssetKey, Decimal] = {}
         holders: dict[AssetKey, set[str]] = defaultdict(set)
-        for other, held in self._by_schedule.items():
-            if not schedules_overlap(schedule, other):
+        candidates = {
+            id(entry): entry
+            for hour in mine.week_hours
+            for entry in self._by_week_hour.get(hour, ())
+        }
+        for entry in candidates.values():
+            if not patterns_overlap(mine, entry.pattern):
                 continue
-            for key, capacity in held.items():
+            for key, capacity in entry.amounts.items():
                 if key in wanted:
                     totals[key] = totals.get(key, ZERO) + capacity
-                    holders[key] |= self._holders[other][key]
+                    holders[key] |= entry.holders[key]
         return {
             key: Held(key[0], key[1], total, tuple(sorted(holders[key])))
             for key, total in totals.items()

@@ -15,13 +15,15 @@ same megawatt twice.
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from dataclasses import dataclass
+from datetime import time
 from functools import lru_cache
 from typing import Final
 
 from biddaemon.strategy.snapshot import DAYS, Schedule
 
 _DAY_SECONDS: Final = 24 * 3600
+_WEEK_HOURS: Final = 7 * 24
 _WEEKDAY: Final = {name: number for number, name in enumerate(DAYS)}
 
 
@@ -29,43 +31,68 @@ def _seconds(moment: time) -> int:
     return moment.hour * 3600 + moment.minute * 60 + moment.second
 
 
-def _span(schedule: Schedule) -> tuple[int, int]:
-    """An occurrence as seconds from the local midnight of the day it starts."""
-    start, end = _seconds(schedule.start_time), _seconds(schedule.end_time)
-    return (start, end + _DAY_SECONDS) if end <= start else (start, end)
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """A schedule in the form the overlap test needs, computed once per schedule."""
 
-
-def _weekdays(schedule: Schedule) -> frozenset[int]:
-    return frozenset(_WEEKDAY[day] for day in schedule.days)
-
-
-def _common_start_day(a: Schedule, b: Schedule, shift: int) -> bool:
-    """Is there a day d on which `a` runs while `b` runs on d + `shift` days?"""
-    first = max(a.start_date, b.start_date - timedelta(days=shift))
-    last = min(a.end_date, b.end_date - timedelta(days=shift))  # exclusive
-    if last <= first:
-        return False
-    days_a, days_b = _weekdays(a), _weekdays(b)
-    if (last - first).days >= 7:  # every weekday occurs
-        return any((day + shift) % 7 in days_b for day in days_a)
-    day: date = first
-    while day < last:
-        weekday = day.weekday()
-        if weekday in days_a and (weekday + shift) % 7 in days_b:
-            return True
-        day += timedelta(days=1)
-    return False
+    first: int  # ordinal of the first start day
+    last: int  # ordinal of the exclusive end day
+    start: int  # seconds from the start day's midnight
+    end: int  # seconds from the start day's midnight (past 86400 when crossing midnight)
+    weekdays: frozenset[int]
+    week_hours: frozenset[int]  # hours of the week (0 = Monday 00:00) it touches, for indexing
 
 
 @lru_cache(maxsize=65536)
-def schedules_overlap(a: Schedule, b: Schedule) -> bool:
-    """True when some occurrence of `a` and some occurrence of `b` share a moment."""
-    a_start, a_end = _span(a)
-    b_start, b_end = _span(b)
+def pattern(schedule: Schedule) -> Pattern:
+    start, end = _seconds(schedule.start_time), _seconds(schedule.end_time)
+    if end <= start:
+        end += _DAY_SECONDS
+    weekdays = frozenset(_WEEKDAY[day] for day in schedule.days)
+    hours = range(start // 3600, (end - 1) // 3600 + 1)
+    return Pattern(
+        first=schedule.start_date.toordinal(),
+        last=schedule.end_date.toordinal(),
+        start=start,
+        end=end,
+        weekdays=weekdays,
+        week_hours=frozenset((day * 24 + hour) % _WEEK_HOURS for day in weekdays for hour in hours),
+    )
+
+
+def _common_start_day(a: Pattern, b: Pattern, shift: int) -> bool:
+    """Is there a day d on which `a` runs while `b` runs on d + `shift` days?"""
+    first = max(a.first, b.first - shift)
+    last = min(a.last, b.last - shift)  # exclusive
+    if last <= first:
+        return False
+    if last - first >= 7:  # every weekday occurs
+        return any((day + shift) % 7 in b.weekdays for day in a.weekdays)
+    for ordinal in range(first, last):
+        weekday = (ordinal - 1) % 7  # date.fromordinal(1) is a Monday
+        if weekday in a.weekdays and (weekday + shift) % 7 in b.weekdays:
+            return True
+    return False
+
+
+def patterns_overlap(a: Pattern, b: Pattern) -> bool:
+    """True when some occurrence of `a` and some occurrence of `b` share a moment.
+
+    Two overlapping occurrences share a wall-clock moment, which falls in one hour of the week
+    that both patterns touch; so disjoint `week_hours` safely rule an overlap out (an index can
+    use them to avoid testing most pairs at all).
+    """
+    if a.last + 1 <= b.first or b.last + 1 <= a.first:  # a day apart at least: never
+        return False
     for shift in (-1, 0, 1):  # b's occurrence starts `shift` days after a's
         offset = shift * _DAY_SECONDS
-        if max(a_start, b_start + offset) < min(a_end, b_end + offset) and _common_start_day(
+        if max(a.start, b.start + offset) < min(a.end, b.end + offset) and _common_start_day(
             a, b, shift
         ):
             return True
     return False
+
+
+def schedules_overlap(a: Schedule, b: Schedule) -> bool:
+    """True when some occurrence of `a` and some occurrence of `b` share a moment."""
+    return patterns_overlap(pattern(a), pattern(b))

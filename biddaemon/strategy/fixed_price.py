@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from biddaemon.settings import ENV_PREFIX, StrategySettings
 from biddaemon.strategy.base import BasisValue, Proposal, ProposedBid, Skip, WindowOutcome
-from biddaemon.strategy.sizing import Sizing, size_bid
+from biddaemon.strategy.sizing import Fleet, Sizing, size_bid
 from biddaemon.strategy.snapshot import RateType, StrategyInput
 
 
@@ -54,9 +54,10 @@ class FixedPriceStrategy:
             rates[rate_type] = price
             basis[f"{rate_type}_fixed_price"] = price
 
+        fleet = Fleet.of(snapshot)
         outcomes: list[WindowOutcome] = []
         for window in competition.windows:
-            sizing = size_bid(snapshot, window)
+            sizing = size_bid(fleet, window, snapshot.settings.derating_factor)
             if not isinstance(sizing, Sizing):
                 outcomes.append(Skip(window.id, sizing))
                 continue

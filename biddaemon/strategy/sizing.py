@@ -52,33 +52,43 @@ def fleet_runtime(assets: Iterable[AssetSpec]) -> timedelta | None:
 
 
 @dataclass(frozen=True, slots=True)
+class Fleet:
+    """What the ballot's assets can do together, worked out once per competition."""
+
+    assets: tuple[AssetSpec, ...]
+    qualified: Decimal
+    runtime: timedelta | None
+
+    @classmethod
+    def of(cls, snapshot: StrategyInput) -> Fleet:
+        assets = bidding_assets(snapshot)
+        return cls(assets, qualified_capacity(assets), fleet_runtime(assets))
+
+
+@dataclass(frozen=True, slots=True)
 class Sizing:
     capacity: Decimal
     max_runtime: timedelta | None
     basis: dict[str, BasisValue]
 
 
-def size_bid(snapshot: StrategyInput, window: WindowSpec) -> Sizing | str:
+def size_bid(fleet: Fleet, window: WindowSpec, derating: Decimal) -> Sizing | str:
     """The capacity and runtime to offer into `window`, or why nothing can be offered."""
-    assets = bidding_assets(snapshot)
-    qualified = qualified_capacity(assets)
-    derating = snapshot.settings.derating_factor
     if window.capacity_required <= 0:
         return f"window {window.id} requires no capacity"
-    if qualified <= 0:
+    if fleet.qualified <= 0:
         return "no qualifying asset has capacity in the need direction"
-    derated = qualified * derating
-    capacity = min(window.capacity_required, derated)
-    runtime = fleet_runtime(assets)
+    runtime = fleet.runtime
     if runtime is not None and runtime <= timedelta(0):
         return "an asset cannot sustain any runtime (no energy or a zero runtime limit)"
+    derated = fleet.qualified * derating
     basis: dict[str, BasisValue] = {
         "capacity_required": window.capacity_required,
-        "qualified_capacity": qualified,
+        "qualified_capacity": fleet.qualified,
         "derating_factor": derating,
         "derated_capacity": derated,
         "max_runtime_from": "shortest asset runtime (energy / power, capped by its limit)"
         if runtime is not None
         else "no asset states an energy or runtime limit: max_runtime not sent",
     }
-    return Sizing(capacity=capacity, max_runtime=runtime, basis=basis)
+    return Sizing(capacity=min(window.capacity_required, derated), max_runtime=runtime, basis=basis)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from biddaemon.bidding.overlap import schedules_overlap
+from biddaemon.bidding.overlap import pattern, schedules_overlap
 from biddaemon.strategy.snapshot import DAYS, Schedule
 
 LONDON = ZoneInfo("Europe/London")
@@ -163,3 +163,27 @@ def test_overlap_agrees_with_brute_force_and_never_misses_a_real_one(
     utc_b = [(_to_utc(s), _to_utc(e)) for s, e in wall_b]
     if _meet(utc_a, utc_b):  # a real overlap in UTC is never missed
         assert answer
+
+
+@settings(max_examples=300, deadline=None)
+@given(schedules, schedules)
+def test_overlapping_schedules_always_share_an_hour_of_the_week(a: Schedule, b: Schedule) -> None:
+    """The allocation index only compares schedules sharing an hour of the week; it must never
+    hide a real overlap."""
+    if schedules_overlap(a, b):
+        assert pattern(a).week_hours & pattern(b).week_hours
+
+
+@pytest.mark.parametrize(
+    ("schedule", "hours"),
+    [
+        (sched("16:00", "19:00", frozenset({"mon"})), {16, 17, 18}),
+        (sched("16:30", "17:00", frozenset({"tue"})), {24 + 16}),
+        (sched("23:00", "01:00", frozenset({"sun"})), {6 * 24 + 23, 0}),  # wraps to Monday
+        (sched("00:00", "00:00", frozenset({"wed"})), set(range(48, 72))),
+    ],
+)
+def test_week_hours_cover_exactly_the_hours_a_window_touches(
+    schedule: Schedule, hours: set[int]
+) -> None:
+    assert pattern(schedule).week_hours == hours
