@@ -51,6 +51,7 @@ COMMAND_MODULES = (
     "status_cmd",
     "run_cmd",
     "history_cmd",
+    "demo_cmd",
     "sandbox_cmd",
     "assets_cmd",
 )

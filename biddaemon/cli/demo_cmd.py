@@ -1,0 +1,42 @@
+"""`biddaemon demo`: the sandbox market and the daemon on a fresh database, then a summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from biddaemon.cli import EXIT_COULD_NOT_RUN, app
+from biddaemon.demo import DEFAULT_SECONDS, DEFAULT_SPEED, run_demo
+from biddaemon.logs import configure_logging
+
+
+@app.command("demo")
+def demo_command(
+    seconds: float = typer.Option(DEFAULT_SECONDS, min=5, help="Wall-clock seconds to run."),
+    speed: float = typer.Option(DEFAULT_SPEED, min=1, help="Simulated seconds per real second."),
+    seed: int = typer.Option(1, help="The sandbox market's seed."),
+    database: Path | None = typer.Option(  # noqa: B008 - Typer's way of declaring options
+        None, help="SQLite file to use (default: a fresh one in a temporary folder)."
+    ),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the daemon's log lines."),
+) -> None:
+    """Watch biddaemon bid into the sandbox market: days of competitions in about a minute."""
+    configure_logging(level="INFO" if verbose else "ERROR", fmt="console")
+    console = Console(highlight=False, soft_wrap=True)
+    console.print("[bold]biddaemon demo[/bold]: the sandbox market and the daemon, sped up")
+    summary = run_demo(
+        seconds=seconds, speed=speed, seed=seed, database=database, progress=console.print
+    )
+    table = Table("", "", title="What happened", title_justify="left", show_header=False)
+    for name, value in summary.rows():
+        table.add_row(name, value)
+    console.print(table)
+    console.print(
+        f"The full record: BIDDAEMON_DATABASE_URL=sqlite:///{summary.database} biddaemon history"
+    )
+    if summary.ballots_submitted == 0:
+        console.print("[red]no ballot was submitted: something is wrong[/red]")
+        raise typer.Exit(EXIT_COULD_NOT_RUN)
