@@ -98,7 +98,8 @@ class Gateway:
         for route in self.router.routes:
             match, _ = route.matches(scope)
             if match is Match.FULL:
-                return str(getattr(route, "name", None) or "") or None
+                name = getattr(route, "name", None)
+                return name if isinstance(name, str) else None
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
@@ -120,8 +121,8 @@ class Gateway:
 
         delays: list[FaultSpec] = []
         fault: FaultSpec | None = None
-        if operation in MARKET_OPERATIONS:  # not /openapi.json or /docs
-            delays, fault = self.sandbox.faults.take(str(operation))
+        if operation is not None and operation in MARKET_OPERATIONS:  # not /openapi.json
+            delays, fault = self.sandbox.faults.take(operation)
         exchange.fault = (
             ",".join([d.kind for d in delays] + ([fault.kind] if fault else [])) or None
         )
