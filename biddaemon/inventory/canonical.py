@@ -100,9 +100,6 @@ class FlatpeakDetails:
     pv_forecasts_enabled: bool | None = None
 
 
-DetailsType = PicloDetails | LocalFlexDetails | FlatpeakDetails
-
-
 @dataclass(frozen=True)
 class AssetFacts:
     """What one source says about the asset `ref`; None means "this source does not say"."""

@@ -27,7 +27,7 @@ after the merge (`merge.py`), reported the same way.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -527,7 +527,3 @@ def _yaml_problem(error: yaml.YAMLError) -> FileProblem:
     problem = getattr(error, "problem", None) or str(error)
     where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "file"
     return FileProblem(f"not valid YAML: {problem}", where)
-
-
-def facts_by_ref(inventory: InventoryFile) -> Mapping[str, FileEntry]:
-    return {entry.facts.ref: entry for entry in inventory.entries}

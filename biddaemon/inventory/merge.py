@@ -40,12 +40,6 @@ class Inventory:
     portfolios: tuple[Portfolio, ...] = ()
     notes: tuple[str, ...] = ()
 
-    def asset(self, ref: str) -> CanonicalAsset:
-        for asset in self.assets:
-            if asset.ref == ref:
-                return asset
-        raise KeyError(ref)
-
 
 def merge_inventory(
     file: InventoryFile | None, imported: Sequence[AssetFacts], *, path: Path | None = None
@@ -103,9 +97,11 @@ def _overlay(layers: Sequence[AssetFacts]) -> tuple[AssetFacts, list[str]]:
     values: dict[str, Any] = {}
     notes: list[str] = []
     for name in (f.name for f in fields(AssetFacts) if f.name not in _SKIP):
-        values[name] = _pick(ref, name, [(layer.source, getattr(layer, name)) for layer in layers])
-        notes.extend(values[name][1])
-        values[name] = values[name][0]
+        value, conflicts = _pick(
+            ref, name, [(layer.source, getattr(layer, name)) for layer in layers]
+        )
+        values[name] = value
+        notes.extend(conflicts)
     for section in _DETAILS:
         details = [(layer.source, getattr(layer, section)) for layer in layers]
         picked: dict[str, Any] = {}

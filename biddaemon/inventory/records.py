@@ -102,18 +102,3 @@ def record_link(
         if applied_at is not None:
             link.last_applied_at, link.last_applied_hash = applied_at, applied_hash
         return True
-
-
-def links_of(factory: sessionmaker[Session], ref: str) -> dict[str, tuple[str, str]]:
-    """{platform: (remote_kind, remote_id)} recorded for the asset `ref`."""
-    with factory() as session:
-        rows = session.execute(
-            select(
-                PlatformAssetLink.platform,
-                PlatformAssetLink.remote_kind,
-                PlatformAssetLink.remote_id,
-            )
-            .join(InventoryAsset)
-            .where(InventoryAsset.ref == ref)
-        ).all()
-    return {platform: (kind, remote_id) for platform, kind, remote_id in rows}

@@ -24,7 +24,6 @@ __all__ = [
     "kilo_to_mega",
     "mega_to_kilo",
     "parse_iso_duration",
-    "places",
 ]
 
 
@@ -36,12 +35,6 @@ def kilo_to_mega(value: Decimal) -> Decimal:
 def mega_to_kilo(value: Decimal) -> Decimal:
     """MW -> kW, MWh -> kWh, exactly."""
     return value.scaleb(KILO)
-
-
-def places(value: Decimal) -> int:
-    """Decimal places actually used (`2.500` has 1 that matters, `2.5` has 1, `2` has 0)."""
-    exponent = value.normalize().as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def format_clock_duration(value: timedelta) -> str:

@@ -39,7 +39,6 @@ UNITS = {
     "properties.pv_azimuth": "°",
     "properties.pv_tilt": "°",
 }
-_TOP_FIELDS = ("type", "locations", "manufacturer", "model_code", "model_name")
 _PROPERTY_FIELDS = (
     "power_rating_import_kwh",
     "power_rating_export_kwh",
