@@ -21,12 +21,13 @@ Endpoints::
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Final, Self
+from typing import Any, Final, Self
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from biddaemon.sandbox.config import is_loopback
+from biddaemon.sandbox.deps import SandboxDep
 from biddaemon.sandbox.faults import ActiveFault, FaultKind, FaultSpec
 from biddaemon.sandbox.market import Refused
 from biddaemon.sandbox.model import Competition
@@ -49,14 +50,6 @@ admin_router: Final = APIRouter(
     dependencies=[Depends(_loopback_only)],
     generate_unique_id_function=lambda route: f"sandbox_{route.name}",
 )
-
-
-def _sandbox(request: Request) -> Sandbox:
-    sandbox: Sandbox = request.app.state.sandbox
-    return sandbox
-
-
-SandboxDep = Annotated[Sandbox, Depends(_sandbox)]
 
 
 class _Body(BaseModel):

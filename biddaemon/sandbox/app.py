@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Final
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
@@ -22,6 +22,7 @@ from biddaemon.sandbox import operations as op
 from biddaemon.sandbox.admin import admin_router
 from biddaemon.sandbox.auth import AuthenticationFailed
 from biddaemon.sandbox.defaults import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, DEFAULT_PROVIDER_ID
+from biddaemon.sandbox.deps import SandboxDep, sandbox_of
 from biddaemon.sandbox.faults import FaultSpec
 from biddaemon.sandbox.gateway import Gateway
 from biddaemon.sandbox.market import NotFound, Refused, StoredBallot
@@ -69,23 +70,17 @@ _INVALID: Final[dict[int | str, dict[str, Any]]] = {
 }
 
 
-def _sandbox(request: Request) -> Sandbox:
-    sandbox: Sandbox = request.app.state.sandbox
-    return sandbox
-
-
 def _provider(
     request: Request,
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
     """The provider id behind the bearer token; 401 when it is missing, forged or expired."""
     try:
-        return _sandbox(request).tokens.verify(request.headers.get("authorization"))
+        return sandbox_of(request).tokens.verify(request.headers.get("authorization"))
     except AuthenticationFailed as error:
         raise HTTPException(401, str(error), headers={"WWW-Authenticate": "Bearer"}) from None
 
 
-SandboxDep = Annotated[Sandbox, Depends(_sandbox)]
 ProviderDep = Annotated[str, Depends(_provider)]
 
 
@@ -241,7 +236,7 @@ def _market_routes(app: FastAPI) -> None:
     ) -> AssetOut:
         """Change some fields of a Flex Asset; answers the full asset."""
 
-        def change(asset: FlexAsset, now: Any) -> FlexAsset:
+        def change(asset: FlexAsset, now: datetime) -> FlexAsset:
             updated = replace(asset, **body.changes(), modified=now)  # type: ignore[arg-type]
             try:
                 check_location(updated.postcode, updated.latitude, updated.longitude)
@@ -310,7 +305,7 @@ def _market_routes(app: FastAPI) -> None:
     def update_planned_asset(
         asset_id: str, body: PlannedAssetUpdate, sandbox: SandboxDep, provider: ProviderDep
     ) -> PlannedAssetOut:
-        def change(asset: PlannedAsset, now: Any) -> PlannedAsset:
+        def change(asset: PlannedAsset, now: datetime) -> PlannedAsset:
             return replace(asset, **body.changes(), modified=now)  # type: ignore[arg-type]
 
         return PlannedAssetOut.of(sandbox.market.update_planned_asset(asset_id, change))

@@ -36,7 +36,7 @@ class Sandbox:
             self.clock,
         )
         self.traffic = TrafficLog()
-        self.faults = FaultPlan(self.seed)
+        self.faults: FaultPlan
         self.market = self._install()
 
     def _seed_for(self, scenario: Scenario | None) -> int:
