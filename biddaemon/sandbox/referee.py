@@ -28,13 +28,22 @@ accepted, what exactly would be stored. The rule codes are stable, for tests:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Final
+from typing import Final, TypeVar
 
-from biddaemon.sandbox.model import RATE_TYPES, AssetSet, Competition, Fleet, Rate, RateType
+from biddaemon.sandbox.model import (
+    RATE_TYPES,
+    AssetSet,
+    Competition,
+    Fleet,
+    FlexAsset,
+    PlannedAsset,
+    Rate,
+    RateType,
+)
 from biddaemon.sandbox.qualification import (
     capacity_of,
     capacity_type_for,
@@ -333,41 +342,50 @@ def _check_assets(
         found.add("assets", "assets", "assets must name at least one flex or planned asset")
         return None
 
-    valid = True
-    flex_by_id = {a.id: a for a in provider_assets.flex}
-    planned_by_id = {a.id: a for a in provider_assets.planned}
-    for asset_id in flex_ids:
-        flex = flex_by_id.get(asset_id)
-        reason = None if flex is None else flex_disqualification(flex, competition)
-        if flex is None:
-            found.add("assets", "assets", f"Unknown flex asset {asset_id}")
-        if reason is not None:
-            found.add(
-                "assets",
-                "assets",
-                f"Flex asset {asset_id} does not qualify for competition {competition.id}: "
-                f"{reason}",
-            )
-        valid = valid and flex is not None and reason is None
-    for asset_id in planned_ids:
-        planned = planned_by_id.get(asset_id)
-        reason = None if planned is None else planned_disqualification(planned, competition)
-        if planned is None:
-            found.add("assets", "assets", f"Unknown planned asset {asset_id}")
-        if reason is not None:
-            found.add(
-                "assets",
-                "assets",
-                f"Planned asset {asset_id} does not qualify for competition {competition.id}: "
-                f"{reason}",
-            )
-        valid = valid and planned is not None and reason is None
-    if not valid:
-        return None
-    return Fleet(
-        flex=tuple(flex_by_id[i] for i in flex_ids),
-        planned=tuple(planned_by_id[i] for i in planned_ids),
+    flex = _named("flex", flex_ids, provider_assets.flex, flex_disqualification, competition, found)
+    planned = _named(
+        "planned",
+        planned_ids,
+        provider_assets.planned,
+        planned_disqualification,
+        competition,
+        found,
     )
+    if flex is None or planned is None:
+        return None
+    return Fleet(flex=tuple(flex), planned=tuple(planned))
+
+
+_Asset = TypeVar("_Asset", FlexAsset, PlannedAsset)
+
+
+def _named(
+    kind: str,
+    ids: list[str],
+    owned: Sequence[_Asset],
+    disqualification: Callable[[_Asset, Competition], str | None],
+    competition: Competition,
+    found: _Findings,
+) -> list[_Asset] | None:
+    """The provider's assets of one kind that a ballot names, if each exists and qualifies."""
+    by_id = {asset.id: asset for asset in owned}
+    named = []
+    for asset_id in ids:
+        asset = by_id.get(asset_id)
+        if asset is None:
+            found.add("assets", "assets", f"Unknown {kind} asset {asset_id}")
+            continue
+        reason = disqualification(asset, competition)
+        if reason is not None:
+            found.add(
+                "assets",
+                "assets",
+                f"{kind.capitalize()} asset {asset_id} does not qualify for competition "
+                f"{competition.id}: {reason}",
+            )
+            continue
+        named.append(asset)
+    return named if len(named) == len(ids) else None
 
 
 def _id_list(raw: object, kind: str, found: _Findings) -> list[str] | None:
