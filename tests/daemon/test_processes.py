@@ -1,0 +1,225 @@
+"""`biddaemon run` and `once` as real processes: one active instance, hot standby, kill -9, SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from biddaemon.sandbox import FaultSpec, SandboxConfig, SandboxServer
+from biddaemon.store.models import Ballot, BallotState
+from tests.daemon.conftest import market_env
+
+BIDDAEMON = str(Path(sys.executable).with_name("biddaemon"))
+pytestmark = pytest.mark.slow
+
+
+class Notifications:
+    """A datagram socket standing in for systemd's NOTIFY_SOCKET."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="bd-proc-"))
+        self.path = self.folder / "notify"
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(self.path))
+
+    def wait_for(self, text: str, process: subprocess.Popen[bytes], timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.sock.settimeout(0.25)
+            try:
+                message = self.sock.recv(4096).decode()
+            except TimeoutError:
+                if process.poll() is not None:
+                    raise AssertionError(f"exited {process.returncode} before {text!r}") from None
+                continue
+            if text in message:
+                return message
+        raise AssertionError(f"no {text!r} within {timeout} s")
+
+    def close(self) -> None:
+        self.sock.close()
+        self.path.unlink(missing_ok=True)
+        self.folder.rmdir()
+
+
+@pytest.fixture
+def live_market() -> Iterator[SandboxServer]:
+    """A sandbox on real time, so a daemon in another process agrees with it about `now`."""
+    with SandboxServer(SandboxConfig(speed=1, seed=11)) as server:
+        yield server
+
+
+def environment(market: SandboxServer, database_url: str, **extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BIDDAEMON_", "NOTIFY_SOCKET", "WATCHDOG_"))
+    }
+    env.update(market_env(market.base_url))
+    env.update(
+        {
+            "BIDDAEMON_DATABASE_URL": database_url,
+            "BIDDAEMON_AUTO_MIGRATE": "true",
+            "BIDDAEMON_HEALTH__PORT": "0",
+            "BIDDAEMON_LOG_FORMAT": "json",
+            "BIDDAEMON_POLL__OPPORTUNITIES_INTERVAL_SECONDS": "30",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen([BIDDAEMON, *args], env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def finish(*processes: subprocess.Popen[bytes]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
+def test_sqlite_a_second_run_exits_2_naming_the_active_one(
+    live_market: SandboxServer, sqlite_url: str, tmp_path: Path
+) -> None:
+    notes = Notifications()
+    log = tmp_path / "run.log"
+    active = start(
+        ["run"], environment(live_market, sqlite_url, NOTIFY_SOCKET=str(notes.path)), log
+    )
+    try:
+        notes.wait_for("READY=1", active, timeout=60)
+        second = subprocess.run(
+            [BIDDAEMON, "run"],
+            env=environment(live_market, sqlite_url),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 2, second.stderr
+        assert "another biddaemon is already active" in second.stderr
+        assert f"pid {active.pid}" in second.stderr
+        assert active.poll() is None, "the active instance is undisturbed"
+    finally:
+        finish(active)
+        notes.close()
+
+
+def test_postgres_standby_takes_over_within_seconds_of_kill_9(
+    live_market: SandboxServer, postgres_url: str, tmp_path: Path
+) -> None:
+    first_notes, second_notes = Notifications(), Notifications()
+    log = tmp_path / "run.log"
+    active = start(
+        ["run"], environment(live_market, postgres_url, NOTIFY_SOCKET=str(first_notes.path)), log
+    )
+    standby = None
+    try:
+        first_notes.wait_for("STATUS=active", active, timeout=60)
+        standby = start(
+            ["run"],
+            environment(
+                live_market,
+                postgres_url,
+                NOTIFY_SOCKET=str(second_notes.path),
+                WATCHDOG_USEC="2000000",
+            ),
+            log,
+        )
+        assert "STATUS=standby" in second_notes.wait_for("READY=1", standby, timeout=60)
+        second_notes.wait_for("WATCHDOG=1", standby, timeout=5)  # a standby pings too
+        killed = time.monotonic()
+        os.kill(active.pid, signal.SIGKILL)
+        second_notes.wait_for("STATUS=active", standby, timeout=30)
+        assert time.monotonic() - killed < 15
+    except AssertionError as failure:
+        raise AssertionError(f"{failure}\n{log.read_text()[-3000:]}") from None
+    finally:
+        finish(active, *([standby] if standby else []))
+        first_notes.close()
+        second_notes.close()
+
+
+def test_a_process_killed_while_a_ballot_is_submitting_is_reconciled_on_restart(
+    live_market: SandboxServer, sqlite_url: str, tmp_path: Path
+) -> None:
+    live_market.faults.add(FaultSpec(kind="latency", endpoint="submit_ballot", seconds=30, count=1))
+    log = tmp_path / "once.log"
+    env = environment(live_market, sqlite_url)
+    doomed = start(["once", "--job", "opportunities"], env, log)
+    engine = create_engine(sqlite_url)
+    try:
+        deadline = time.monotonic() + 60
+        submitting: list[int] = []
+        while not submitting and time.monotonic() < deadline:
+            time.sleep(0.2)
+            try:
+                with Session(engine) as session:
+                    submitting = list(
+                        session.scalars(
+                            select(Ballot.id).where(Ballot.state == BallotState.SUBMITTING)
+                        )
+                    )
+            except Exception:
+                continue
+        assert submitting, log.read_text()[-3000:]
+        os.kill(doomed.pid, signal.SIGKILL)
+        doomed.wait(timeout=10)
+    finally:
+        finish(doomed)
+
+    restarted = subprocess.run(
+        [BIDDAEMON, "once", "--job", "opportunities"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert restarted.returncode == 0, restarted.stdout + restarted.stderr
+    with Session(engine) as session:
+        state = dict(session.execute(select(Ballot.id, Ballot.state)).all())
+        competitions = set(session.scalars(select(Ballot.competition_id)))
+    assert state[submitting[0]] is BallotState.SUBMITTED
+    assert BallotState.SUBMITTING not in state.values()
+    assert BallotState.UNKNOWN not in state.values()
+    on_market = Counter(s.ballot.competition_id for s in live_market.market.all_ballots())
+    assert set(on_market) == competitions
+    assert set(on_market.values()) == {1}, "no competition got a duplicate ballot"
+
+
+def test_sigterm_mid_cycle_exits_0_within_10_seconds(
+    live_market: SandboxServer, sqlite_url: str, tmp_path: Path
+) -> None:
+    live_market.faults.add(FaultSpec(kind="latency", endpoint="get_competition", seconds=2))
+    notes = Notifications()
+    log = tmp_path / "run.log"
+    daemon = start(
+        ["run"], environment(live_market, sqlite_url, NOTIFY_SOCKET=str(notes.path)), log
+    )
+    try:
+        notes.wait_for("READY=1", daemon, timeout=60)
+        time.sleep(3)  # the first opportunities cycle is now waiting on a slow market
+        signalled = time.monotonic()
+        daemon.send_signal(signal.SIGTERM)
+        code = daemon.wait(timeout=15)
+        elapsed = time.monotonic() - signalled
+    finally:
+        finish(daemon)
+        notes.close()
+    assert code == 0, log.read_text()[-3000:]
+    assert elapsed < 10
+    assert "shutting down: no new work is started" in log.read_text()
