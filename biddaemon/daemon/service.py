@@ -70,12 +70,6 @@ class Daemon:
         self._busy = 0
         self._busy_lock = threading.Condition()
 
-    @property
-    def inventory_configured(self) -> bool:
-        """The inventory job runs when there is a file or a source to mirror."""
-        inventory = self.settings.inventory
-        return inventory.path is not None or bool(inventory.sources)
-
     # -- lifecycle --------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -184,7 +178,7 @@ class Daemon:
                 misfire_grace_time=4 * 3600,
             ),
         ]
-        if self.inventory_configured:
+        if self.settings.inventory.configured:
             seconds = self.settings.inventory.sync_interval_seconds
             jobs.append(
                 ScheduledJob(
@@ -212,7 +206,7 @@ class Daemon:
             OPPORTUNITIES: 2 * interval + timedelta(minutes=5),
             RESULTS: timedelta(hours=25),
         }
-        if self.inventory_configured:
+        if self.settings.inventory.configured:
             ages[ASSETS] = 2 * timedelta(
                 seconds=self.settings.inventory.sync_interval_seconds
             ) + timedelta(minutes=5)

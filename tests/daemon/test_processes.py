@@ -1,4 +1,4 @@
-"""`biddaemon run` and `once` as real processes: one active instance, hot standby, kill -9, SIGTERM."""
+"""`biddaemon run` and `once` as real processes: one active instance, standby, kill -9, SIGTERM."""
 
 from __future__ import annotations
 
