@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -121,7 +122,15 @@ def sandbox_command(
         )
         server = SandboxServer(config)
         server.bind()
-    except (ValueError, OSError) as error:
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise typer.BadParameter(str(error)) from None
+        raise typer.BadParameter(
+            f"{host}:{port} is already in use (another sandbox?); choose another --port, "
+            "or --port 0 for any free one",
+            param_hint="--port",
+        ) from None
+    except ValueError as error:
         raise typer.BadParameter(str(error)) from None
     sandbox = server.sandbox
     typer.echo(

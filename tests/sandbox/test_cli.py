@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -135,3 +136,13 @@ def test_the_help_names_the_default_credentials(capsys: pytest.CaptureFixture[st
     shown = " ".join(capsys.readouterr().out.split())
     for default in ("sandbox-client", "sandbox-api-key", "sandbox-provider", "8765", "127.0.0.1"):
         assert default in shown
+
+
+def test_a_port_in_use_is_a_usage_error_that_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["sandbox", "--port", str(port)]) == 2
+    message = " ".join(capsys.readouterr().err.split())
+    assert f"127.0.0.1:{port} is already in use" in message
