@@ -63,3 +63,22 @@ def test_unreachable_database_exits_1_with_a_reason() -> None:
     )
     assert result.returncode == 1
     assert "cannot reach the database" in result.stderr
+
+
+def test_readme_documents_every_setting() -> None:
+    from biddaemon.settings import iter_effective, load_settings
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    missing = [
+        name
+        for name, _ in iter_effective(load_settings())
+        if name.startswith("BIDDAEMON_") and f"`{name}`" not in readme
+    ]
+    assert missing == []
+
+
+def test_readme_starts_with_the_two_commands() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    block = readme.split("```")[1]
+    assert "make demo" in block
+    assert "make test" in block

@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError
 
 from biddaemon.cli import app
 from biddaemon.cli.common import DatabaseUnavailable, open_engine, prepare
+from biddaemon.daemon.instance import active_instance
 from biddaemon.settings import redact_url
 from biddaemon.store import migrate, queries
 from biddaemon.store.database import session_factory
@@ -29,6 +30,7 @@ def status_command() -> None:
     schema_state = "up to date" if revision == head else "run `biddaemon db upgrade`"
     console.print(f"schema: {revision or 'none'} (head {head}, {schema_state})")
     console.print(f"mode: {'dry run' if settings.dry_run else 'live'}")
+    console.print(f"active instance: {active_instance(engine)}")
     if revision != head:
         raise typer.Exit(0)
     with session_factory(engine)() as session:

@@ -255,3 +255,22 @@ def lock_for(engine: Engine) -> InstanceLock:
             raise OperatorActionRequired("the instance lock needs a SQLite file, not :memory:")
         return SQLiteFileLock(Path(url.database).resolve())
     return PostgresAdvisoryLock(engine)
+
+
+def active_instance(engine: Engine) -> str:
+    """Who is the active biddaemon on this database right now, for `biddaemon status`."""
+    lock = lock_for(engine)
+    if isinstance(lock, SQLiteFileLock):
+        if not lock.path.exists():
+            return "none"
+        with open(lock.path, encoding="utf-8") as handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = Holder.from_json(handle.read())
+                return holder.describe() if holder else "an unknown process"
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            return "none"
+    assert isinstance(lock, PostgresAdvisoryLock)
+    with engine.connect() as connection:
+        return lock.holder(connection).replace("nobody", "none")

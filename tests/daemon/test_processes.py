@@ -114,6 +114,14 @@ def test_sqlite_a_second_run_exits_2_naming_the_active_one(
         assert "another biddaemon is already active" in second.stderr
         assert f"pid {active.pid}" in second.stderr
         assert active.poll() is None, "the active instance is undisturbed"
+        status = subprocess.run(
+            [BIDDAEMON, "status"],
+            env=environment(live_market, sqlite_url),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert f"active instance: pid {active.pid}" in status.stdout, status.stdout
     finally:
         finish(active)
         notes.close()
