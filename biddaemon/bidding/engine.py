@@ -240,7 +240,7 @@ class _Deciding:
             self.rejected.append({"window_id": window.id, "reasons": problems, "then": then})
         elif isinstance(outcome, Skip):
             if outcome.withdraw or not previous_bids:
-                reason = outcome.reason
+                reason = str(outcome.reason)  # a user strategy may pass anything
                 if outcome.withdraw and previous_bids:
                     reason += " (the active ballot's bid is withdrawn)"
                 self.skipped.append({"window_id": window.id, "reason": reason})
@@ -431,8 +431,9 @@ def _validate(
     problems: list[str] = []
     for number, bid in enumerate(bids, start=1):
         label = f"bid {number}" if len(bids) > 1 else "bid"
-        if not isinstance(bid, ProposedBid | PreviousBid):
-            problems.append(f"{label}: a {type(bid).__name__} is not a ProposedBid")
+        expected = ProposedBid if source == "proposed" else PreviousBid
+        if not isinstance(bid, expected):
+            problems.append(f"{label}: a {type(bid).__name__} is not a {expected.__name__}")
             continue
         candidate, bid_problems = _validate_bid(bid, required, source)
         problems.extend(f"{label}: {p}" for p in bid_problems)

@@ -464,3 +464,26 @@ def test_the_record_is_json_with_decimals_as_strings() -> None:
     assert entry["proposed_capacity"] == "1.23456"
     assert entry["reductions"] == ["capacity rounded down from 1.23456 to 1.234 MW"]
     assert "1.23456" in text
+
+
+def test_a_proposal_made_of_something_other_than_proposed_bids_is_rejected() -> None:
+    decision = run([propose(previous_bid("w1", "1"))])  # type: ignore[arg-type]
+    assert decision.refused
+    assert _rejections(decision) == ["bid: a PreviousBid is not a ProposedBid"]
+
+
+def test_a_skip_reason_that_is_not_text_is_recorded_as_text() -> None:
+    decision = run([skip("w1", ValueError("too cheap"))])  # type: ignore[arg-type]
+    assert decision.record["skipped"] == [{"window_id": "w1", "reason": "too cheap"}]
+    json.dumps(decision.record)
+
+
+def test_a_strategy_returning_nothing_iterable_refuses_its_competition() -> None:
+    class ReturnsNone:
+        name = "returns-none"
+
+        def propose(self, snapshot: StrategyInput) -> Any:
+            return None
+
+    decision = decide(ReturnsNone(), snapshot(), safety_margin=MARGIN, allow_overbooking=False)
+    assert decision.reasons[0].startswith("strategy returns-none raised TypeError")
