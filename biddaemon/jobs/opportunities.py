@@ -113,6 +113,8 @@ class OpportunitiesCycle:
         for error in unreadable:
             self._skip(report, error.competition_id or "(unreadable entry)", str(error))
         self._record_observations(opportunities)
+        with self.factory() as session:
+            opportunities = _priority(session, opportunities)
         for opportunity in opportunities:
             if self.stop.is_set():
                 report.stopped_early = True
@@ -142,7 +144,9 @@ class OpportunitiesCycle:
         planned = [self._planned_asset(i, competition_id) for i in opportunity.assets.planned]
         active = active_ballot(self.client.list_ballots(competition_id), competition_id)
         with self.factory() as session:
-            commitments = _commitments_elsewhere(session, competition_id)
+            commitments = _commitments_elsewhere(
+                session, competition_id, frozen_before=now + self.settings.safety_margin
+            )
             energy = _energy_by_ref(session)
         snapshot = strategy_input(
             competition,
@@ -323,6 +327,15 @@ class OpportunitiesCycle:
             return ballot.id
 
 
+def _priority(
+    session: Session, opportunities: list[BiddingOpportunity]
+) -> list[BiddingOpportunity]:
+    """Competitions we already bid into first, oldest first; then new ones as listed."""
+    order = _bid_order(session)
+    last = max(order.values(), default=0) + 1
+    return sorted(opportunities, key=lambda o: order.get(o.competition_id, last))
+
+
 def _bid_order(session: Session) -> dict[str, int]:
     """The order in which we first bid into each competition (our first ballot's row id)."""
     rows = session.execute(
@@ -333,12 +346,17 @@ def _bid_order(session: Session) -> dict[str, int]:
     return dict(rows.all())
 
 
-def _commitments_elsewhere(session: Session, competition_id: str) -> list[Commitment]:
+def _commitments_elsewhere(
+    session: Session, competition_id: str, *, frozen_before: datetime
+) -> list[Commitment]:
     """Capacity promised by our other live ballots, and by accepted bids of finished ones.
 
-    First come, first served: a competition we already bid into only yields to competitions
-    we bid into before it. Otherwise each cycle would shrink earlier ballots to make room for
-    later ones and back again, resubmitting every hour although nothing changed.
+    First come, first served: a competition we already bid into yields to the competitions we
+    bid into before it, and to every competition whose ballot can no longer change (closed, or
+    closing before `frozen_before`, i.e. within the safety margin). Yielding to later, still
+    open ones as well would make each cycle shrink earlier ballots for later ones and back,
+    resubmitting hourly; a later open ballot instead shrinks in the same cycle, because the
+    cycle decides competitions in this order (`_priority`).
     """
     found: list[Commitment] = []
     order = _bid_order(session)
@@ -347,7 +365,9 @@ def _commitments_elsewhere(session: Session, competition_id: str) -> list[Commit
         select(Ballot).where(Ballot.competition_id != competition_id, Ballot.state.in_(LIVE))
     ).all()
     for ballot in live:
-        if ours is not None and order.get(ballot.competition_id, ours) >= ours:
+        close = ballot.competition.competition_close
+        fixed = close is None or close <= frozen_before
+        if ours is not None and not fixed and order.get(ballot.competition_id, ours) >= ours:
             continue
         commitments = commitments_from_record(ballot.decision)
         if ballot.competition.done:
