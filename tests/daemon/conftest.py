@@ -67,7 +67,9 @@ def make_daemon(
 
     def build(**variables: str) -> Daemon:
         for name, value in {**market_env(market.base_url), **variables}.items():
-            monkeypatch.setenv(name if name.startswith("BIDDAEMON_") else f"BIDDAEMON_{name}", value)
+            monkeypatch.setenv(
+                name if name.startswith("BIDDAEMON_") else f"BIDDAEMON_{name}", value
+            )
         daemon = Daemon(load_settings(), engine)
         made.append(daemon)
         return daemon

@@ -64,11 +64,14 @@ def test_full_lifecycle_from_opportunity_to_published_results(
         rejected = [o for o in outcomes if o.status is OutcomeStatus.REJECTED]
         assert all(o.rejection_reason for o in rejected)
         assert session.scalar(select(func.count()).where(Competition.done)) == results["published"]
-        assert session.scalar(
-            select(func.count()).select_from(Notification).where(
-                Notification.kind == "results_published"
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(Notification)
+                .where(Notification.kind == "results_published")
             )
-        ) == results["published"]
+            == results["published"]
+        )
         history = competition_history(session)
     bid_outcomes = [
         bid["outcome"]["status"]
@@ -77,7 +80,10 @@ def test_full_lifecycle_from_opportunity_to_published_results(
         for bid in ballot["bids"]
         if bid["outcome"]
     ]
-    assert Counter(bid_outcomes) == {"accepted": results["accepted"], "rejected": results["rejected"]}
+    assert Counter(bid_outcomes) == {
+        "accepted": results["accepted"],
+        "rejected": results["rejected"],
+    }
 
     again = daemon.results()
     assert again["checked"] == 0, "finished competitions are not polled again"
@@ -110,9 +116,9 @@ def test_a_changed_strategy_setting_resubmits_full_ballots_with_the_same_asset_s
         old = before[competition_id]
         assert new.id != old.id
         assert new.assets == old.assets, "a resubmission keeps exactly the same asset set"
-        assert {b.service_window_id for b in new.bids} == {
-            b.service_window_id for b in old.bids
-        }, "a resubmission is a full ballot"
+        assert {b.service_window_id for b in new.bids} == {b.service_window_id for b in old.bids}, (
+            "a resubmission is a full ballot"
+        )
 
 
 def test_an_ambiguous_submission_is_reconciled_without_a_duplicate(
@@ -172,7 +178,6 @@ def test_429_5xx_and_an_expired_token_are_survived(
     assert statuses[429] == 1
     assert statuses[503] == 2
     assert statuses[502] == 1
-
 
 
 def test_an_expired_token_gets_a_401_and_a_fresh_login(
