@@ -6,9 +6,11 @@ import json
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from biddaemon.cli import main
 from biddaemon.clock import use_clock
 from biddaemon.jobs.submission import submit
 from biddaemon.sandbox import FaultSpec, SandboxServer
@@ -268,3 +270,29 @@ def test_dry_run_sends_nothing_and_flags_every_row(
         assert all(session.scalars(select(JobRun.dry_run)))
         ids = session.scalars(select(Ballot.market_ballot_id)).all()
     assert all(i and i.startswith("dryrun-") for i in ids)
+
+
+def test_history_shows_each_ballot_with_its_bids_and_reasons(
+    make_daemon: DaemonFactory,
+    market: SandboxServer,
+    sqlite_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    daemon = make_daemon()
+    submitted = daemon.opportunities()["submitted"]
+    monkeypatch.setenv("BIDDAEMON_DATABASE_URL", sqlite_url)
+    capsys.readouterr()
+    assert main(["history", "--json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    ballots = [b for r in records for b in r["ballots"]]
+    assert len(ballots) == submitted
+    assert all(b["state"] == "submitted" and b["bids"] for b in ballots)
+    assert all(b["decision"]["outcome"] == "ballot" for b in ballots)
+
+    one = records[0]["id"]
+    assert main(["history", "--competition", one]) == 0
+    text = capsys.readouterr().out
+    assert one in text
+    assert "bid " in text
+    assert "from: price_fraction 0.95" in text

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
@@ -231,3 +232,42 @@ def test_sigterm_mid_cycle_exits_0_within_10_seconds(
     assert code == 0, log.read_text()[-3000:]
     assert elapsed < 10
     assert "shutting down: no new work is started" in log.read_text()
+
+
+def test_healthcheck_and_metrics_of_a_running_daemon(
+    live_market: SandboxServer, sqlite_url: str, tmp_path: Path
+) -> None:
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = str(probe.getsockname()[1])
+    probe.close()
+    notes = Notifications()
+    log = tmp_path / "run.log"
+    env = environment(live_market, sqlite_url, NOTIFY_SOCKET=str(notes.path))
+    env["BIDDAEMON_HEALTH__PORT"] = port
+    daemon = start(["run"], env, log)
+    try:
+        notes.wait_for("READY=1", daemon, timeout=60)
+        deadline = time.monotonic() + 60
+        metrics = ""
+        finished = 'biddaemon_job_runs_total{job="opportunities",status="succeeded"}'
+        while finished not in metrics:
+            assert time.monotonic() < deadline, metrics
+            time.sleep(0.5)
+            metrics = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+        assert "biddaemon_market_request_seconds_bucket" in metrics
+        assert 'route="/competitions/v1/{id}/"' in metrics
+        assert 'biddaemon_ballots{state="submitted"}' in metrics
+        check = subprocess.run(
+            [BIDDAEMON, "healthcheck"], env=env, capture_output=True, text=True, timeout=30
+        )
+        assert check.returncode == 0, check.stdout + check.stderr
+        assert '"role": "active"' in check.stdout
+    finally:
+        finish(daemon)
+        notes.close()
+    after = subprocess.run(
+        [BIDDAEMON, "healthcheck"], env=env, capture_output=True, text=True, timeout=30
+    )
+    assert after.returncode == 1
+    assert "unreachable" in after.stderr
