@@ -8,50 +8,16 @@ back loses nothing; request bodies refuse unknown fields.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    SecretStr,
-    ValidationError,
-    field_serializer,
-)
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, field_serializer
 from pydantic_core.core_schema import SerializationInfo
 
-from biddaemon.errors import BadMarketData
+from biddaemon.markets.wire import JsonDecimal, parse_model
 
 API_VERSION = "2026-08-01.busbar"
 MAX_PAGE_SIZE = 100
-
-
-def _to_decimal(value: object) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise ValueError("expected a number")
-    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    if not number.is_finite():
-        raise ValueError("expected a finite number")
-    return number
-
-
-def _to_json_number(value: Decimal) -> int | float:
-    """An exact JSON number: integral values as ints, others through their shortest float text."""
-    if value == value.to_integral_value():
-        return int(value)
-    return float(value)
-
-
-JsonDecimal = Annotated[
-    Decimal,
-    BeforeValidator(_to_decimal),
-    PlainSerializer(_to_json_number, return_type=int | float, when_used="json"),
-]
 
 
 class FlatpeakModel(BaseModel):
@@ -177,12 +143,4 @@ M = TypeVar("M", bound=FlatpeakModel)
 
 def parse_flatpeak(model: type[M], document: Any, *, what: str) -> M:
     """Validate a payload; a mismatch is BadMarketData naming the first field at fault."""
-    try:
-        return model.model_validate(document)
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False, include_input=False)
-        first = errors[0]
-        where = ".".join(str(part) for part in first["loc"])
-        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise BadMarketData(f"Flatpeak {what}: {message}{more}", field=where or None) from None
+    return parse_model(model, document, what=f"Flatpeak {what}")

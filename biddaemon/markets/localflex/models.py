@@ -13,21 +13,13 @@ portfolios carry an array; both are read, the shape received is kept, and an arr
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, TypeVar
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    ValidationError,
-)
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
-from biddaemon.errors import BadMarketData
 from biddaemon.markets.localflex.durations import format_iso_duration, parse_iso_duration
+from biddaemon.markets.wire import JsonDecimal, parse_model
 
 ACTIVE_POWER_30M = "e0ff625b-d92f-436a-8124-26af86cc9fcf"
 ACTIVE_POWER_60M = "6d40dc07-f91a-4b65-8e86-75dfc4448246"
@@ -46,31 +38,10 @@ APPROVAL_RESET_FIELDS = frozenset(
 )
 
 
-def _to_decimal(value: object) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise ValueError("expected a number")
-    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    if not number.is_finite():
-        raise ValueError("expected a finite number")
-    return number
-
-
-def _to_json_number(value: Decimal) -> int | float:
-    """An exact JSON number: integral values as ints, others through their shortest float text."""
-    if value == value.to_integral_value():
-        return int(value)
-    return float(value)
-
-
 def _duration(value: object) -> object:
     return parse_iso_duration(value) if isinstance(value, str) else value
 
 
-JsonDecimal = Annotated[
-    Decimal,
-    BeforeValidator(_to_decimal),
-    PlainSerializer(_to_json_number, return_type=int | float, when_used="json"),
-]
 IsoDuration = Annotated[
     timedelta,
     BeforeValidator(_duration),
@@ -221,12 +192,4 @@ M = TypeVar("M", bound=LocalFlexModel)
 
 def parse_localflex(model: type[M], document: Any, *, what: str) -> M:
     """Validate a payload; a mismatch is BadMarketData naming the first field at fault."""
-    try:
-        return model.model_validate(document)
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False, include_input=False)
-        first = errors[0]
-        where = ".".join(str(part) for part in first["loc"])
-        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise BadMarketData(f"LocalFlex {what}: {message}{more}", field=where or None) from None
+    return parse_model(model, document, what=f"LocalFlex {what}")

@@ -7,45 +7,12 @@ written back as JSON numbers; timestamps must carry an offset. Fields Tensor add
 
 from __future__ import annotations
 
-from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    ValidationError,
-    model_validator,
-)
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from biddaemon.errors import BadMarketData
-
-
-def _to_decimal(value: object) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise ValueError("expected a number")
-    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    if not number.is_finite():
-        raise ValueError("expected a finite number")
-    return number
-
-
-def _to_json_number(value: Decimal) -> int | float:
-    """An exact JSON number: integral values as ints, others through their shortest float text."""
-    if value == value.to_integral_value():
-        return int(value)
-    return float(value)
-
-
-JsonDecimal = Annotated[
-    Decimal,
-    BeforeValidator(_to_decimal),
-    PlainSerializer(_to_json_number, return_type=int | float, when_used="json"),
-]
+from biddaemon.markets.wire import JsonDecimal, parse_model
 
 
 class TensorModel(BaseModel):
@@ -159,12 +126,4 @@ M = TypeVar("M", bound=TensorModel)
 
 def parse_tensor(model: type[M], document: Any, *, what: str) -> M:
     """Validate a payload; a mismatch is BadMarketData naming the first field at fault."""
-    try:
-        return model.model_validate(document)
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False, include_input=False)
-        first = errors[0]
-        where = ".".join(str(part) for part in first["loc"])
-        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise BadMarketData(f"Tensor Energy {what}: {message}{more}", field=where or None) from None
+    return parse_model(model, document, what=f"Tensor Energy {what}")
