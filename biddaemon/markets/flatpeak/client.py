@@ -9,16 +9,13 @@ are followed through `has_more` / `starting_after` until the end.
 from __future__ import annotations
 
 import time
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 from pydantic import SecretStr
 
-from biddaemon import __version__
 from biddaemon.errors import AmbiguousSubmission, BadMarketData, ConfigurationError
-from biddaemon.logs import SecretRedactor
 from biddaemon.markets.flatpeak.auth import BearerToken, MonotonicClock
 from biddaemon.markets.flatpeak.errors import LOGIN, describe_error, to_biddaemon_error
 from biddaemon.markets.flatpeak.models import (
@@ -33,6 +30,7 @@ from biddaemon.markets.flatpeak.models import (
     parse_flatpeak,
 )
 from biddaemon.markets.http import MarketHttp, RetryPolicy, decode_json
+from biddaemon.markets.platform import PlatformClient, market_http, retry_policy
 from biddaemon.settings import FlatpeakSettings
 
 DEVICES = "/devices"
@@ -45,7 +43,7 @@ def device_path(device_id: str) -> str:
     return f"{DEVICES}/{quote(device_id, safe='')}"
 
 
-class FlatpeakClient:
+class FlatpeakClient(PlatformClient):
     """Flatpeak for one account. Use as a context manager, or call `close()`."""
 
     def __init__(
@@ -62,30 +60,19 @@ class FlatpeakClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.account_id = account_id
-        timeout = httpx.Timeout(timeout_seconds, connect=connect_timeout_seconds)
-        headers = {
-            "Accept": "application/json",
-            "User-Agent": f"biddaemon/{__version__}",
-            "Flatpeak-Version": API_VERSION,
-        }
-        redact = SecretRedactor([api_key.get_secret_value()]).scrub_text
 
         def http(auth: httpx.Auth | None) -> MarketHttp:
-            client = httpx.Client(
+            return market_http(
                 base_url=self.base_url,
                 auth=auth,
-                timeout=timeout,
-                transport=transport,
-                follow_redirects=False,
-                headers=headers,
-            )
-            return MarketHttp(
-                client,
+                headers={"Flatpeak-Version": API_VERSION},
                 map_error=to_biddaemon_error,
                 describe_error=describe_error,
+                secrets=[api_key.get_secret_value()],
+                timeout_seconds=timeout_seconds,
+                connect_timeout_seconds=connect_timeout_seconds,
                 policy=policy,
-                timeout=timeout,
-                redact=redact,
+                transport=transport,
             )
 
         self._login_http = http(httpx.BasicAuth(account_id, api_key.get_secret_value()))
@@ -111,28 +98,15 @@ class FlatpeakClient:
             api_key=settings.api_key,
             timeout_seconds=settings.timeout_seconds,
             connect_timeout_seconds=settings.connect_timeout_seconds,
-            policy=RetryPolicy(
-                attempts=settings.max_attempts, total_seconds=settings.max_retry_seconds
-            ),
+            policy=retry_policy(settings),
             transport=transport,
         )
 
     def __repr__(self) -> str:
         return f"FlatpeakClient(base_url={self.base_url!r}, account_id={self.account_id!r})"
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def close(self) -> None:
-        self._http.close()
+        super().close()
         self._login_http.close()
 
     @property

@@ -8,23 +8,20 @@ timeouts and safe writes come from `biddaemon.markets.http`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
-from types import TracebackType
-from typing import Any, Self, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
 from pydantic import SecretStr
 
-from biddaemon import __version__
 from biddaemon.errors import (
     AmbiguousSubmission,
     BadMarketData,
     ConfigurationError,
     RejectedByMarket,
 )
-from biddaemon.logs import SecretRedactor
-from biddaemon.markets.http import MarketHttp, RetryPolicy, decode_json
+from biddaemon.markets.http import RetryPolicy, decode_json
 from biddaemon.markets.localflex.errors import (
     TOKEN_VARIABLE,
     body_code,
@@ -45,6 +42,7 @@ from biddaemon.markets.localflex.models import (
     PortfolioUpdate,
     parse_localflex,
 )
+from biddaemon.markets.platform import PlatformClient, StaticBearer, market_http, retry_policy
 from biddaemon.settings import LocalFlexSettings
 
 T = TypeVar("T")
@@ -72,21 +70,7 @@ def portfolio_assets_path(mrid: str) -> str:
     return f"{ASSET}/portfolio/{_segment(mrid)}"
 
 
-class _Token(httpx.Auth):
-    """Adds `Authorization: Bearer <token>`; its repr never shows the token."""
-
-    def __init__(self, token: SecretStr) -> None:
-        self._token = token
-
-    def __repr__(self) -> str:
-        return "_Token(**********)"
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = f"Bearer {self._token.get_secret_value()}"
-        yield request
-
-
-class LocalFlexClient:
+class LocalFlexClient(PlatformClient):
     """LocalFlex for one FSP token. Use as a context manager, or call `close()`."""
 
     def __init__(
@@ -100,22 +84,16 @@ class LocalFlexClient:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        timeout = httpx.Timeout(timeout_seconds, connect=connect_timeout_seconds)
-        client = httpx.Client(
+        self._http = market_http(
             base_url=self.base_url,
-            auth=_Token(token),
-            timeout=timeout,
-            transport=transport,
-            follow_redirects=False,
-            headers={"Accept": "application/json", "User-Agent": f"biddaemon/{__version__}"},
-        )
-        self._http = MarketHttp(
-            client,
+            auth=StaticBearer(token),
             map_error=to_biddaemon_error,
             describe_error=describe_error,
+            secrets=[token.get_secret_value()],
+            timeout_seconds=timeout_seconds,
+            connect_timeout_seconds=connect_timeout_seconds,
             policy=policy,
-            timeout=timeout,
-            redact=SecretRedactor([token.get_secret_value()]).scrub_text,
+            transport=transport,
         )
 
     @classmethod
@@ -130,28 +108,12 @@ class LocalFlexClient:
             token=settings.token,
             timeout_seconds=settings.timeout_seconds,
             connect_timeout_seconds=settings.connect_timeout_seconds,
-            policy=RetryPolicy(
-                attempts=settings.max_attempts, total_seconds=settings.max_retry_seconds
-            ),
+            policy=retry_policy(settings),
             transport=transport,
         )
 
     def __repr__(self) -> str:
         return f"LocalFlexClient(base_url={self.base_url!r})"
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
 
     # Assets ------------------------------------------------------------------------------
 

@@ -10,16 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, SecretStr
 
-from biddaemon import __version__
 from biddaemon.errors import AmbiguousSubmission, BadMarketData, ConfigurationError
-from biddaemon.logs import SecretRedactor
-from biddaemon.markets.http import MarketHttp, RetryPolicy, decode_json
+from biddaemon.markets.http import RetryPolicy, decode_json
 from biddaemon.markets.piclo import routes
 from biddaemon.markets.piclo.auth import Clock, TokenCache, utc_now
 from biddaemon.markets.piclo.errors import describe_error, to_biddaemon_error
@@ -41,6 +38,7 @@ from biddaemon.markets.piclo.models import (
     WireModel,
     parse_wire,
 )
+from biddaemon.markets.platform import PlatformClient, market_http, retry_policy
 from biddaemon.settings import ENV_PREFIX, PicloSettings
 
 M = TypeVar("M", bound=BaseModel)
@@ -48,7 +46,7 @@ FilterValue = str | int | bool | Decimal | date | datetime
 MAX_PAGES = 1000
 
 
-class PicloClient:
+class PicloClient(PlatformClient):
     """The Piclo Flex API for one machine user. Use as a context manager, or call `close()`."""
 
     def __init__(
@@ -69,24 +67,16 @@ class PicloClient:
         self.client_id = client_id
         self.provider_id = provider_id
         self._api_key = api_key
-        timeout = httpx.Timeout(timeout_seconds, connect=connect_timeout_seconds)
-        client = httpx.Client(
+        self._http = market_http(
             base_url=self.base_url,
-            timeout=timeout,
-            transport=transport,
-            follow_redirects=False,
-            limits=httpx.Limits(max_connections=max_concurrent_reads + 2),
-            headers={"Accept": "application/json", "User-Agent": f"biddaemon/{__version__}"},
-        )
-        redactor = SecretRedactor([api_key.get_secret_value()])
-        self._http = MarketHttp(
-            client,
             map_error=to_biddaemon_error,
             describe_error=describe_error,
+            secrets=[api_key.get_secret_value()],
+            timeout_seconds=timeout_seconds,
+            connect_timeout_seconds=connect_timeout_seconds,
             policy=policy,
-            timeout=timeout,
+            transport=transport,
             max_concurrent_reads=max_concurrent_reads,
-            redact=redactor.scrub_text,
             platform="piclo",
         )
         self._tokens = TokenCache(self._fetch_token, clock=clock)
@@ -116,9 +106,7 @@ class PicloClient:
             timeout_seconds=settings.timeout_seconds,
             connect_timeout_seconds=settings.connect_timeout_seconds,
             max_concurrent_reads=settings.max_concurrent_reads,
-            policy=RetryPolicy(
-                attempts=settings.max_attempts, total_seconds=settings.max_retry_seconds
-            ),
+            policy=retry_policy(settings),
             transport=transport,
             clock=clock,
         )
@@ -128,20 +116,6 @@ class PicloClient:
             f"PicloClient(base_url={self.base_url!r}, client_id={self.client_id!r}, "
             f"provider_id={self.provider_id!r})"
         )
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
 
     # ---------------------------------------------------------------------------------------
     # Authentication and provider

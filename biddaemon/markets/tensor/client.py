@@ -7,18 +7,15 @@ workspace API key travels in the `authorization` header and nowhere else.
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
 from pydantic import SecretStr
 
-from biddaemon import __version__
 from biddaemon.errors import BadMarketData, ConfigurationError, RejectedByMarket
-from biddaemon.logs import SecretRedactor
-from biddaemon.markets.http import MarketHttp, RetryPolicy, decode_json
+from biddaemon.markets.http import RetryPolicy, decode_json
+from biddaemon.markets.platform import PlatformClient, StaticBearer, market_http, retry_policy
 from biddaemon.markets.tensor.errors import API_KEY_VARIABLE, error_for, to_biddaemon_error
 from biddaemon.markets.tensor.errors import describe_error as describe_tensor_error
 from biddaemon.markets.tensor.models import (
@@ -40,21 +37,7 @@ def asset_path(asset_id: str) -> str:
     return f"{ASSETS}/{quote(asset_id, safe='')}"
 
 
-class _ApiKey(httpx.Auth):
-    """Adds `authorization: Bearer <key>`; its repr never shows the key."""
-
-    def __init__(self, key: SecretStr) -> None:
-        self._key = key
-
-    def __repr__(self) -> str:
-        return "_ApiKey(**********)"
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["authorization"] = f"Bearer {self._key.get_secret_value()}"
-        yield request
-
-
-class TensorClient:
+class TensorClient(PlatformClient):
     """Tensor Energy for one workspace. Use as a context manager, or call `close()`."""
 
     def __init__(
@@ -68,22 +51,16 @@ class TensorClient:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        timeout = httpx.Timeout(timeout_seconds, connect=connect_timeout_seconds)
-        client = httpx.Client(
+        self._http = market_http(
             base_url=self.base_url,
-            auth=_ApiKey(api_key),
-            timeout=timeout,
-            transport=transport,
-            follow_redirects=False,
-            headers={"Accept": "application/json", "User-Agent": f"biddaemon/{__version__}"},
-        )
-        self._http = MarketHttp(
-            client,
+            auth=StaticBearer(api_key, header="authorization"),
             map_error=to_biddaemon_error,
             describe_error=describe_tensor_error,
+            secrets=[api_key.get_secret_value()],
+            timeout_seconds=timeout_seconds,
+            connect_timeout_seconds=connect_timeout_seconds,
             policy=policy,
-            timeout=timeout,
-            redact=SecretRedactor([api_key.get_secret_value()]).scrub_text,
+            transport=transport,
         )
 
     @classmethod
@@ -98,28 +75,12 @@ class TensorClient:
             api_key=settings.api_key,
             timeout_seconds=settings.timeout_seconds,
             connect_timeout_seconds=settings.connect_timeout_seconds,
-            policy=RetryPolicy(
-                attempts=settings.max_attempts, total_seconds=settings.max_retry_seconds
-            ),
+            policy=retry_policy(settings),
             transport=transport,
         )
 
     def __repr__(self) -> str:
         return f"TensorClient(base_url={self.base_url!r})"
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
 
     def list_assets(self) -> list[TensorAsset]:
         """Every asset of the workspace (Tensor does not paginate)."""

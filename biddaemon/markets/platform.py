@@ -1,0 +1,126 @@
+"""What every platform client sets up the same way around `MarketHttp`.
+
+- `StaticBearer`: an `httpx.Auth` sending a configured token or API key as `Bearer <secret>`
+  (LocalFlex, Tensor Energy); platforms with a login (Piclo, Flatpeak) keep their own token
+  holders, which `MarketHttp` drives as an `Authenticator`;
+- `market_http`: the `httpx.Client` (base URL, timeouts, transport, no redirects, `Accept` and
+  `User-Agent` headers) wrapped in a `MarketHttp` with the platform's error mapping and the
+  secrets to redact from error details;
+- `retry_policy`: the `RetryPolicy` of a platform's settings;
+- `PlatformClient`: context manager and `close()` for a client holding its `MarketHttp` in
+  `self._http`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterable, Mapping
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+import httpx
+from pydantic import SecretStr
+
+from biddaemon import __version__
+from biddaemon.logs import REDACTED, SecretRedactor
+from biddaemon.markets.http import ErrorDescriber, ErrorMapper, MarketHttp, RetryPolicy
+
+USER_AGENT = f"biddaemon/{__version__}"
+
+
+class StaticBearer(httpx.Auth):
+    """Adds `<header>: Bearer <secret>` to every request; its repr never shows the secret."""
+
+    def __init__(self, secret: SecretStr, *, header: str = "Authorization") -> None:
+        self._secret = secret
+        self._header = header
+
+    def __repr__(self) -> str:
+        return f"StaticBearer({REDACTED})"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers[self._header] = f"Bearer {self._secret.get_secret_value()}"
+        yield request
+
+
+class RetrySettings(Protocol):
+    """The retry settings every platform section has."""
+
+    @property
+    def max_attempts(self) -> int: ...
+
+    @property
+    def max_retry_seconds(self) -> float: ...
+
+
+def retry_policy(settings: RetrySettings) -> RetryPolicy:
+    """How hard reads are retried, as configured for one platform."""
+    return RetryPolicy(attempts=settings.max_attempts, total_seconds=settings.max_retry_seconds)
+
+
+def market_http(
+    *,
+    base_url: str,
+    map_error: ErrorMapper,
+    describe_error: ErrorDescriber,
+    secrets: Iterable[str],
+    timeout_seconds: float,
+    connect_timeout_seconds: float,
+    policy: RetryPolicy | None,
+    transport: httpx.BaseTransport | None,
+    auth: httpx.Auth | None = None,
+    headers: Mapping[str, str] | None = None,
+    max_concurrent_reads: int | None = None,
+    platform: str = "market",
+) -> MarketHttp:
+    """A `MarketHttp` over a new `httpx.Client` for one platform.
+
+    `secrets` are masked in the error details `MarketHttp` reports; `headers` are added to
+    `Accept` and `User-Agent`. With `max_concurrent_reads`, reads are bounded to that many and
+    the connection pool to two more (so a write or a login never waits behind the reads);
+    without it, httpx's and `MarketHttp`'s defaults apply. `platform` labels the latency metric.
+    """
+    timeout = httpx.Timeout(timeout_seconds, connect=connect_timeout_seconds)
+    client_options: dict[str, Any] = {}
+    http_options: dict[str, Any] = {}
+    if max_concurrent_reads is not None:
+        client_options["limits"] = httpx.Limits(max_connections=max_concurrent_reads + 2)
+        http_options["max_concurrent_reads"] = max_concurrent_reads
+    client = httpx.Client(
+        base_url=base_url,
+        auth=auth,
+        timeout=timeout,
+        transport=transport,
+        follow_redirects=False,
+        headers={"Accept": "application/json", "User-Agent": USER_AGENT, **(headers or {})},
+        **client_options,
+    )
+    return MarketHttp(
+        client,
+        map_error=map_error,
+        describe_error=describe_error,
+        policy=policy,
+        timeout=timeout,
+        redact=SecretRedactor(secrets).scrub_text,
+        platform=platform,
+        **http_options,
+    )
+
+
+class PlatformClient:
+    """A client holding its `MarketHttp` in `_http`. Use as a context manager, or call `close()`."""
+
+    _http: MarketHttp
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
