@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from biddaemon.settings import ENV_PREFIX, StrategySettings
-from biddaemon.strategy.base import BasisValue, Proposal, ProposedBid, Skip, WindowOutcome
-from biddaemon.strategy.sizing import Fleet, Sizing, size_bid
+from biddaemon.strategy.base import BasisValue, WindowOutcome
+from biddaemon.strategy.sizing import bid_every_window, skip_every_window
 from biddaemon.strategy.snapshot import RateType, StrategyInput
 
 
@@ -39,7 +39,7 @@ class FixedPriceStrategy:
         required = competition.required_rates
         if required is None:
             reason = f"competition type {competition.type!r} is not known"
-            return [Skip(w.id, reason) for w in competition.windows]
+            return skip_every_window(snapshot, reason)
 
         rates: dict[str, Decimal] = {}
         basis: dict[str, BasisValue] = {}
@@ -50,22 +50,8 @@ class FixedPriceStrategy:
                     f"this {competition.type} competition needs a {rate_type} rate and "
                     f"{price_variable(rate_type)} is not set"
                 )
-                return [Skip(w.id, reason) for w in competition.windows]
+                return skip_every_window(snapshot, reason)
             rates[rate_type] = price
             basis[f"{rate_type}_fixed_price"] = price
 
-        fleet = Fleet.of(snapshot)
-        outcomes: list[WindowOutcome] = []
-        for window in competition.windows:
-            sizing = size_bid(fleet, window, snapshot.settings.derating_factor)
-            if not isinstance(sizing, Sizing):
-                outcomes.append(Skip(window.id, sizing))
-                continue
-            bid = ProposedBid(
-                capacity=sizing.capacity,
-                rates=rates,
-                max_runtime=sizing.max_runtime,
-                basis={**basis, **sizing.basis},
-            )
-            outcomes.append(Proposal(window.id, (bid,)))
-        return outcomes
+        return bid_every_window(snapshot, rates, basis)

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from biddaemon.settings import StrategySettings
-from biddaemon.strategy.base import BasisValue, Proposal, ProposedBid, Skip, WindowOutcome
-from biddaemon.strategy.sizing import Fleet, Sizing, size_bid
+from biddaemon.strategy.base import BasisValue, WindowOutcome
+from biddaemon.strategy.sizing import bid_every_window, skip_every_window
 from biddaemon.strategy.snapshot import RateType, StrategyInput
 
 
@@ -36,7 +36,7 @@ class GuidePriceStrategy:
         required = competition.required_rates
         if required is None:
             reason = f"competition type {competition.type!r} is not known"
-            return [Skip(w.id, reason) for w in competition.windows]
+            return skip_every_window(snapshot, reason)
 
         settings = snapshot.settings
         rates: dict[str, Decimal] = {}
@@ -45,7 +45,7 @@ class GuidePriceStrategy:
             guide = competition.guide_price(rate_type)
             if guide is None:
                 reason = f"the competition gives no {rate_type} guide price"
-                return [Skip(w.id, reason) for w in competition.windows]
+                return skip_every_window(snapshot, reason)
             floor = floor_for(settings, rate_type)
             fraction_price = guide * settings.price_fraction
             rates[rate_type] = max(fraction_price, floor)
@@ -54,18 +54,4 @@ class GuidePriceStrategy:
             basis[f"{rate_type}_at_fraction"] = fraction_price
             basis[f"{rate_type}_floor_applied"] = fraction_price < floor
 
-        fleet = Fleet.of(snapshot)
-        outcomes: list[WindowOutcome] = []
-        for window in competition.windows:
-            sizing = size_bid(fleet, window, snapshot.settings.derating_factor)
-            if not isinstance(sizing, Sizing):
-                outcomes.append(Skip(window.id, sizing))
-                continue
-            bid = ProposedBid(
-                capacity=sizing.capacity,
-                rates=rates,
-                max_runtime=sizing.max_runtime,
-                basis={**basis, **sizing.basis},
-            )
-            outcomes.append(Proposal(window.id, (bid,)))
-        return outcomes
+        return bid_every_window(snapshot, rates, basis)

@@ -1,6 +1,7 @@
 """How much the fleet can offer into one window, and for how long: shared by the built-ins.
 
-Both built-in strategies size a bid the same way, so only their prices differ:
+Both built-in strategies size a bid the same way, so only their prices differ (they hand their
+rates to `bid_every_window`, which sizes and proposes one bid per window):
 capacity is the lesser of the window's `capacity_required` and the qualified capacity times the
 derating factor; max runtime is the shortest any asset can sustain (its energy over its power,
 capped by its own runtime limit). The engine later allocates the capacity over the assets and
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
 
-from biddaemon.strategy.base import BasisValue
+from biddaemon.strategy.base import BasisValue, Proposal, ProposedBid, Skip, WindowOutcome
 from biddaemon.strategy.snapshot import AssetSpec, StrategyInput, WindowSpec
 
 _SECONDS_PER_HOUR = Decimal(3600)
@@ -92,3 +93,30 @@ def size_bid(fleet: Fleet, window: WindowSpec, derating: Decimal) -> Sizing | st
         else "no asset states an energy or runtime limit: max_runtime not sent",
     }
     return Sizing(capacity=min(window.capacity_required, derated), max_runtime=runtime, basis=basis)
+
+
+def skip_every_window(snapshot: StrategyInput, reason: str) -> list[WindowOutcome]:
+    """The competition cannot be bid: every window skipped for the same reason."""
+    return [Skip(w.id, reason) for w in snapshot.competition.windows]
+
+
+def bid_every_window(
+    snapshot: StrategyInput, rates: dict[str, Decimal], basis: dict[str, BasisValue]
+) -> list[WindowOutcome]:
+    """One bid per window at `rates`, sized by `size_bid` (its basis added to `basis`); a window
+    that cannot be sized is skipped with the reason."""
+    fleet = Fleet.of(snapshot)
+    outcomes: list[WindowOutcome] = []
+    for window in snapshot.competition.windows:
+        sizing = size_bid(fleet, window, snapshot.settings.derating_factor)
+        if not isinstance(sizing, Sizing):
+            outcomes.append(Skip(window.id, sizing))
+            continue
+        bid = ProposedBid(
+            capacity=sizing.capacity,
+            rates=rates,
+            max_runtime=sizing.max_runtime,
+            basis={**basis, **sizing.basis},
+        )
+        outcomes.append(Proposal(window.id, (bid,)))
+    return outcomes
