@@ -171,7 +171,9 @@ class PostgresAdvisoryLock:
             text(
                 "SELECT a.application_name, a.client_addr, a.backend_start FROM pg_locks l "
                 "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
-                "AND l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = :key"
+                "AND l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = :key "
+                # Advisory locks belong to one database; other databases' holders are not ours.
+                "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
             ),
             {"key": ADVISORY_LOCK_KEY},
         ).first()

@@ -64,6 +64,7 @@ class FlatpeakClient(PlatformClient):
         def http(auth: httpx.Auth | None) -> MarketHttp:
             return market_http(
                 base_url=self.base_url,
+                platform="flatpeak",
                 auth=auth,
                 headers={"Flatpeak-Version": API_VERSION},
                 map_error=to_biddaemon_error,

@@ -86,6 +86,7 @@ class LocalFlexClient(PlatformClient):
         self.base_url = base_url.rstrip("/")
         self._http = market_http(
             base_url=self.base_url,
+            platform="localflex",
             auth=StaticBearer(token),
             map_error=to_biddaemon_error,
             describe_error=describe_error,

@@ -53,6 +53,7 @@ class TensorClient(PlatformClient):
         self.base_url = base_url.rstrip("/")
         self._http = market_http(
             base_url=self.base_url,
+            platform="tensor",
             auth=StaticBearer(api_key, header="authorization"),
             map_error=to_biddaemon_error,
             describe_error=describe_tensor_error,
