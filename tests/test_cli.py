@@ -82,3 +82,19 @@ def test_readme_starts_with_the_two_commands() -> None:
     block = readme.split("```")[1]
     assert "make demo" in block
     assert "make test" in block
+
+
+def test_run_with_an_unreachable_database_exits_1_with_a_reason() -> None:
+    result = run(
+        "run",
+        env={
+            "BIDDAEMON_DATABASE_URL": "postgresql+psycopg://x:hunter2-db@127.0.0.1:1/x",
+            "BIDDAEMON_PICLO__CLIENT_ID": "c",
+            "BIDDAEMON_PICLO__API_KEY": "k-secret-value",
+            "BIDDAEMON_PICLO__PROVIDER_ID": "p",
+        },
+    )
+    assert result.returncode == 1
+    assert "cannot reach the database postgresql+psycopg://x:***@127.0.0.1:1/x" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "hunter2-db" not in result.stderr + result.stdout

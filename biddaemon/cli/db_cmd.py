@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import typer
-from sqlalchemy.exc import OperationalError
 
 from biddaemon.cli import app
-from biddaemon.cli.common import DatabaseUnavailable, open_engine, prepare
+from biddaemon.cli.common import open_engine, prepare
 from biddaemon.settings import redact_url
 from biddaemon.store import migrate
+from biddaemon.store.database import reachable
 
 db_app = typer.Typer(help="Create, upgrade and inspect the database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -19,11 +19,9 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
     """Apply migrations up to REVISION (default: the newest)."""
     settings = prepare()
     engine = open_engine(settings, require_schema=False)
-    try:
+    with reachable(engine):
         migrate.upgrade(engine, revision)
         now = migrate.current_revision(engine)
-    except OperationalError as exc:
-        raise DatabaseUnavailable(engine, exc) from None
     typer.echo(f"{redact_url(settings.effective_database_url)} is at revision {now}")
 
 
@@ -34,11 +32,9 @@ def downgrade(
     """Revert migrations down to REVISION (`base` removes every biddaemon table)."""
     settings = prepare()
     engine = open_engine(settings, require_schema=False)
-    try:
+    with reachable(engine):
         migrate.downgrade(engine, revision)
         now = migrate.current_revision(engine)
-    except OperationalError as exc:
-        raise DatabaseUnavailable(engine, exc) from None
     typer.echo(f"{redact_url(settings.effective_database_url)} is at revision {now or 'base'}")
 
 
@@ -47,10 +43,8 @@ def current() -> None:
     """Print the database's schema revision and the newest this biddaemon knows."""
     settings = prepare()
     engine = open_engine(settings, require_schema=False)
-    try:
+    with reachable(engine):
         now = migrate.current_revision(engine)
-    except OperationalError as exc:
-        raise DatabaseUnavailable(engine, exc) from None
     head = migrate.head_revision()
     state = "up to date" if now == head else "needs `biddaemon db upgrade`"
     typer.echo(f"current: {now or 'none'}\nhead: {head}\n{state}")

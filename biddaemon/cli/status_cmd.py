@@ -5,14 +5,13 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.exc import OperationalError
 
 from biddaemon.cli import app
-from biddaemon.cli.common import DatabaseUnavailable, open_engine, prepare
+from biddaemon.cli.common import open_engine, prepare
 from biddaemon.daemon.instance import active_instance
 from biddaemon.settings import redact_url
 from biddaemon.store import migrate, queries
-from biddaemon.store.database import session_factory
+from biddaemon.store.database import reachable, session_factory
 
 
 @app.command("status")
@@ -21,10 +20,8 @@ def status_command() -> None:
     settings = prepare()
     engine = open_engine(settings, require_schema=False)
     console = Console(soft_wrap=True)
-    try:
+    with reachable(engine):
         revision = migrate.current_revision(engine)
-    except OperationalError as exc:
-        raise DatabaseUnavailable(engine, exc) from None
     head = migrate.head_revision()
     console.print(f"database: {redact_url(settings.effective_database_url)}")
     schema_state = "up to date" if revision == head else "run `biddaemon db upgrade`"

@@ -35,8 +35,8 @@ from biddaemon.metrics import BallotStateCollector
 from biddaemon.scheduler import build_scheduler
 from biddaemon.settings import ENV_PREFIX, Settings
 from biddaemon.store import queries
-from biddaemon.store.database import make_engine, session_factory
-from biddaemon.store.migrate import ensure_current
+from biddaemon.store.database import session_factory
+from biddaemon.store.migrate import connect
 
 log = get_logger(__name__)
 
@@ -50,8 +50,7 @@ def run_daemon(settings: Settings, *, stop: threading.Event | None = None) -> in
     stop = stop or threading.Event()
     _install_signal_handlers(stop)
     settings.require_market_credentials()
-    engine = make_engine(settings.effective_database_url)
-    ensure_current(engine, auto_migrate=settings.auto_migrate)
+    engine = connect(settings.effective_database_url, auto_migrate=settings.auto_migrate)
     factory = session_factory(engine)
 
     state = HealthState(

@@ -9,7 +9,10 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from biddaemon.errors import RetryLater
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -46,3 +49,21 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+class DatabaseUnavailable(RetryLater):
+    """The database could not be reached; the command could not run (exit 1)."""
+
+    def __init__(self, engine: Engine, cause: Exception) -> None:
+        url = engine.url.render_as_string(hide_password=True)
+        reason = str(getattr(cause, "orig", cause)).strip().splitlines()[0]
+        super().__init__(f"cannot reach the database {url}: {reason}")
+
+
+@contextmanager
+def reachable(engine: Engine) -> Iterator[None]:
+    """Turn a connection failure inside the block into DatabaseUnavailable (without secrets)."""
+    try:
+        yield
+    except OperationalError as exc:
+        raise DatabaseUnavailable(engine, exc) from None

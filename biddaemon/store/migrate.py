@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from biddaemon.errors import SchemaNotCurrent
 from biddaemon.logs import get_logger
+from biddaemon.store.database import make_engine, reachable
 
 log = get_logger(__name__)
 
@@ -79,3 +80,12 @@ def ensure_current(engine: Engine, *, auto_migrate: bool) -> None:
         f"the database {url} {state}: run `biddaemon db upgrade` "
         "(or set BIDDAEMON_AUTO_MIGRATE=true to migrate at start)"
     )
+
+
+def connect(url: str, *, auto_migrate: bool, require_schema: bool = True) -> Engine:
+    """An engine for `url`; with `require_schema`, a current schema (or a clear refusal)."""
+    engine = make_engine(url)
+    if require_schema:
+        with reachable(engine):
+            ensure_current(engine, auto_migrate=auto_migrate)
+    return engine
