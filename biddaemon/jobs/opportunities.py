@@ -99,6 +99,7 @@ class OpportunitiesCycle:
         self.dry_run = settings.dry_run
         self._flex: dict[str, FlexAsset] = {}
         self._planned: dict[str, PlannedAsset] = {}
+        self._energy: dict[str, Decimal] = {}
 
     def run(self) -> OpportunitiesReport:
         report = OpportunitiesReport()
@@ -115,6 +116,7 @@ class OpportunitiesCycle:
         self._record_observations(opportunities)
         with self.factory() as session:
             opportunities = _priority(session, opportunities)
+            self._energy = _energy_by_ref(session)
         for opportunity in opportunities:
             if self.stop.is_set():
                 report.stopped_early = True
@@ -147,7 +149,6 @@ class OpportunitiesCycle:
             commitments = _commitments_elsewhere(
                 session, competition_id, frozen_before=now + self.settings.safety_margin
             )
-            energy = _energy_by_ref(session)
         snapshot = strategy_input(
             competition,
             flex,
@@ -156,7 +157,7 @@ class OpportunitiesCycle:
             commitments=commitments,
             settings=self.settings.strategy,
             now=now,
-            energy_mwh_by_ref=energy,
+            energy_mwh_by_ref=self._energy,
         )
         decision = decide(
             self.strategy,
