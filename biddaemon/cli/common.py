@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from biddaemon.daemon.instance import holding
 from biddaemon.logs import configure_logging
 from biddaemon.settings import Settings, load_settings
 from biddaemon.store.migrate import connect
@@ -20,9 +21,14 @@ def prepare(*, log: bool = True) -> Settings:
 
 
 def open_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
-    """The configured database; with `require_schema`, refuse (or auto-migrate) an old schema."""
+    """The configured database; with `require_schema`, refuse (or auto-migrate) an old schema.
+
+    An auto-migration takes the instance lock first, so it never runs beside an active daemon
+    or another starting command.
+    """
     return connect(
         settings.effective_database_url,
         auto_migrate=settings.auto_migrate,
         require_schema=require_schema,
+        exclusive=holding,
     )

@@ -6,6 +6,7 @@ import typer
 
 from biddaemon.cli import app
 from biddaemon.cli.common import open_engine, prepare
+from biddaemon.daemon.instance import holding
 from biddaemon.settings import redact_url
 from biddaemon.store import migrate
 from biddaemon.store.database import reachable
@@ -16,10 +17,13 @@ app.add_typer(db_app, name="db")
 
 @db_app.command("upgrade")
 def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
-    """Apply migrations up to REVISION (default: the newest)."""
+    """Apply migrations up to REVISION (default: the newest), in one transaction.
+
+    Takes the instance lock: refused, naming the holder, while a biddaemon is active.
+    """
     settings = prepare()
     engine = open_engine(settings, require_schema=False)
-    with reachable(engine):
+    with reachable(engine), holding(engine):
         migrate.upgrade(engine, revision)
         now = migrate.current_revision(engine)
     typer.echo(f"{redact_url(settings.effective_database_url)} is at revision {now}")
@@ -32,7 +36,7 @@ def downgrade(
     """Revert migrations down to REVISION (`base` removes every biddaemon table)."""
     settings = prepare()
     engine = open_engine(settings, require_schema=False)
-    with reachable(engine):
+    with reachable(engine), holding(engine):
         migrate.downgrade(engine, revision)
         now = migrate.current_revision(engine)
     typer.echo(f"{redact_url(settings.effective_database_url)} is at revision {now or 'base'}")

@@ -14,6 +14,8 @@ from biddaemon.daemon.instance import lock_for
 from biddaemon.daemon.runner import run_daemon
 from biddaemon.daemon.service import Daemon
 from biddaemon.scheduler import ASSETS, OPPORTUNITIES, RESULTS
+from biddaemon.store import migrate
+from biddaemon.store.database import reachable
 
 
 class OnceJob(StrEnum):
@@ -40,10 +42,13 @@ def once_command(
 ) -> None:
     """Run one cycle now (after reconciling anything in doubt), then exit."""
     settings = prepare()
-    engine = open_engine(settings)
+    engine = open_engine(settings, require_schema=False)
     lock = lock_for(engine)
-    lock.acquire(wait=False)
+    with reachable(engine):
+        lock.acquire(wait=False)
     try:
+        with reachable(engine):  # under the lock: no other process migrates beside us
+            migrate.ensure_current(engine, auto_migrate=settings.auto_migrate)
         daemon = Daemon(settings, engine)
         try:
             daemon.reconcile_all()
