@@ -1,4 +1,4 @@
-"""`biddaemon db upgrade|downgrade|current`: the schema, managed by Alembic."""
+"""`biddaemon db upgrade|downgrade|current|repair`: the schema, managed by Alembic."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from biddaemon.cli.common import open_engine, prepare
 from biddaemon.daemon.instance import holding
 from biddaemon.settings import redact_url
 from biddaemon.store import migrate
+from biddaemon.store import repair as schema_repair
 from biddaemon.store.database import reachable
 
 db_app = typer.Typer(help="Create, upgrade and inspect the database schema.", no_args_is_help=True)
@@ -52,3 +53,22 @@ def current() -> None:
     head = migrate.head_revision()
     state = "up to date" if now == head else "needs `biddaemon db upgrade`"
     typer.echo(f"current: {now or 'none'}\nhead: {head}\n{state}")
+
+
+@db_app.command("repair")
+def repair() -> None:
+    """Remove the empty leftovers of a migration interrupted outside a transaction, then upgrade.
+
+    For a database an older biddaemon was killed while migrating ("half-applied schema").
+    Refuses, changing nothing, if a leftover holds data. Takes the instance lock.
+    """
+    settings = prepare()
+    engine = open_engine(settings, require_schema=False)
+    with reachable(engine), holding(engine):
+        removed = schema_repair.repair(engine)
+        now = migrate.current_revision(engine)
+    for item in removed:
+        typer.echo(f"removed {item}")
+    if not removed:
+        typer.echo("no leftovers of an interrupted migration found")
+    typer.echo(f"{redact_url(settings.effective_database_url)} is at revision {now}")
