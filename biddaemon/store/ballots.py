@@ -44,9 +44,10 @@ LANDING_MARGIN = timedelta(seconds=30)
 
 
 def landing_horizon(timeout_seconds: float) -> timedelta:
-    """How long after a write started the market may still store it: twice the write timeout
-    (the market may hold a request as long as we waited, and longer) plus a margin."""
-    return 2 * timedelta(seconds=timeout_seconds) + LANDING_MARGIN
+    """How long after an unanswered write started the market may still store it: the write
+    timeout (we stopped waiting then, the market may not have) plus a margin for a market
+    that held the request longer still."""
+    return timedelta(seconds=timeout_seconds) + LANDING_MARGIN
 
 
 @dataclass(frozen=True, slots=True)
