@@ -2,9 +2,9 @@
 
 Order matters: the lock first (so two processes never migrate, reconcile or bid at once), then
 any migration (BIDDAEMON_AUTO_MIGRATE), then start-up reconciliation (principle 2), then
-systemd's READY=1, then the scheduler. SIGTERM or SIGINT stop
-new work at once; a job in flight gets a grace period to finish, and anything still in flight
-after it is left SUBMITTING for the next start's reconciliation. The process exits 0 within
+systemd's READY=1, then the scheduler. SIGTERM or SIGINT stop new work at once; a job in flight
+gets a grace period to finish, and anything still in flight after it is left SUBMITTING for the
+next start's reconciliation. The process exits 0 within
 `SHUTDOWN_SECONDS`.
 """
 
