@@ -131,7 +131,7 @@ def test_repair_refuses_to_drop_a_leftover_that_holds_data(sqlite_url: str) -> N
     engine.dispose()
 
 
-def test_sqlite_upgrade_waits_for_no_one_and_refuses_while_an_instance_is_active(
+def test_sqlite_upgrade_and_once_refuse_to_migrate_while_an_instance_is_active(
     sqlite_url: str,
 ) -> None:
     engine = make_engine(sqlite_url)
