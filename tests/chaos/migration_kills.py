@@ -25,11 +25,11 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
 
 from biddaemon.store import migrate
 from biddaemon.store.database import make_engine
 from biddaemon.store.models import Base
+from biddaemon.store.repair import find_leftovers
 
 # Another build's executable may be named, to show what it does under the same kills.
 BIDDAEMON = os.environ.get("CHAOS_BIDDAEMON") or str(Path(sys.executable).with_name("biddaemon"))
@@ -134,21 +134,22 @@ def measure_window(folder: Path, scenario: str) -> tuple[float, float]:
     return opened, committed
 
 
-def state_of(url: str) -> str:
+def state_of(url: str, scenario: str) -> str:
+    """What a kill left, before the next start touches it."""
     if not Path(url.removeprefix("sqlite:///")).exists():
         return "killed before opening the database"
     engine = make_engine(url)
     try:
         revision = migrate.current_revision(engine)
-        tables = set(inspect(engine).get_table_names()) - {"alembic_version"}
+        leftovers = find_leftovers(engine).describe()
     finally:
         engine.dispose()
     if revision == migrate.head_revision():
         return "killed after commit"
-    if revision is None and not tables:
+    if leftovers:
+        return f"half-applied (revision {revision} and {', '.join(leftovers[:3])})"
+    if revision == (first_revision() if scenario == UPGRADE else None):
         return "killed after opening, nothing committed"
-    if revision is None or revision == first_revision():
-        return f"killed mid-migration ({len(tables)} tables, revision {revision})"
     return f"killed between revisions (at {revision})"
 
 
@@ -203,7 +204,7 @@ def kill_loop(
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
             process.wait(timeout=30)
-            outcome = state_of(url)
+            outcome = state_of(url, scenario)
         else:
             outcome = "finished before the kill"
         report.kills += 1
