@@ -15,7 +15,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from biddaemon import __version__
+from biddaemon.cli.demo_cmd import history_hint
 from biddaemon.cli.failures import explain, report
+from biddaemon.demo import run_demo
 from biddaemon.store import migrate
 from biddaemon.store.database import make_engine
 from biddaemon.store.models import JobRun, JobStatus
@@ -312,3 +314,39 @@ def test_status_off_a_terminal_keeps_full_timestamps_and_no_colour(tmp_path: Pat
     assert ("a long reason " * 20).strip() in result.stdout
     assert "\x1b[" not in result.stdout
     assert "…" not in result.stdout
+
+
+# --- history and the demo -----------------------------------------------------------------------
+
+
+def test_the_demo_is_deterministic_and_history_reads_one_line_per_competition(
+    tmp_path: Path,
+) -> None:
+    first = run_demo(seconds=5, speed=40_000, seed=3, database=tmp_path / "a.db", progress=print)
+    second = run_demo(seconds=5, speed=40_000, seed=3, database=tmp_path / "b.db", progress=print)
+    assert first.rows() == second.rows(), "the same seed gives the same summary"
+    assert first.ballots_submitted > 0
+
+    env = {"BIDDAEMON_DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}"}
+    records = json.loads(run("history", "--json", env=env).stdout)
+    summary = run("history", env=env)
+    assert summary.returncode == 0, summary.stderr
+    assert f"{len(records)} competition(s)" in summary.stdout
+    for record in records:
+        (line,) = [row for row in summary.stdout.splitlines() if record["id"] in row]
+        if record["ballots"]:
+            assert f"ballot {record['ballots'][-1]['state']}" in line
+    assert "from: price_fraction" not in summary.stdout, "the full record only on request"
+    detail = run("history", "--detail", env=env)
+    assert "from: price_fraction 0.95" in detail.stdout
+
+    unknown = run("history", "--competition", "NOPE", env=env)
+    assert unknown.returncode == 1
+    assert "no competition 'NOPE' is recorded" in unknown.stderr
+
+
+def test_the_demo_hint_names_a_command_that_works_as_printed(tmp_path: Path) -> None:
+    hint = history_hint(str(tmp_path / "demo.db"))
+    program = hint.split()[1]
+    assert Path(program).is_file(), hint
+    assert hint.endswith(" history")
