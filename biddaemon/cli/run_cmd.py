@@ -72,7 +72,7 @@ def once_command(
     try:
         daemon = Daemon(settings, engine)
         try:
-            daemon.reconcile_all()
+            daemon.reconcile_all(wait_for_landings=True)
             for name in jobs:
                 reports[name.value] = getattr(daemon, name.value)()
         finally:

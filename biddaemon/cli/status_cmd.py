@@ -13,7 +13,7 @@ from biddaemon.cli.database_checks import DatabaseUse
 from biddaemon.cli.output import JSON_OPTION_HELP, console, print_json
 from biddaemon.daemon.instance import active_instance
 from biddaemon.settings import redact_url
-from biddaemon.store import migrate, queries
+from biddaemon.store import ballots, migrate, queries
 from biddaemon.store.database import reachable, session_factory
 
 
@@ -50,6 +50,10 @@ def status_command(
                 report["open_competitions"] = queries.open_competitions(session)
                 states = queries.ballots_by_state(session)
                 report["ballots"] = {s.value: n for s, n in sorted(states.items())}
+                report["in_doubt"] = [
+                    {"competition": competition, "ballot": ballot, "reason": reason}
+                    for competition, ballot, reason in ballots.doubts(session)
+                ]
     engine.dispose()
     if as_json:
         print_json(report)
@@ -83,3 +87,10 @@ def _print(report: dict[str, Any]) -> None:
     out.print(f"open competitions: {report['open_competitions']}")
     summary = ", ".join(f"{state} {count}" for state, count in report["ballots"].items())
     out.print(f"ballots: {summary or 'none'}")
+    for doubt in report["in_doubt"]:
+        # Nothing is sent for this competition until its ballot is reconciled.
+        out.print(
+            f"in doubt: competition {doubt['competition']} (ballot {doubt['ballot']}): "
+            f"{doubt['reason']}",
+            markup=False,
+        )
