@@ -245,11 +245,15 @@ def test_read_only_commands_never_create_a_database_or_a_folder(tmp_path: Path) 
         "BIDDAEMON_PICLO__API_KEY": "k",
         "BIDDAEMON_PICLO__PROVIDER_ID": "p",
         "BIDDAEMON_AUTO_MIGRATE": "true",
+        "BIDDAEMON_PICLO__BASE_URL": "http://127.0.0.1:1",
+        "BIDDAEMON_PICLO__MAX_ATTEMPTS": "1",
     }
-    for command in (["status"], ["history"], ["db", "current"], ["check"], ["assets", "apply"]):
+    for command in (["status"], ["history"], ["db", "current"], ["assets", "apply"]):
         result = run(*command, env=env, cwd=tmp_path)
         assert result.returncode == 2, (command, result.stderr)
         assert f"there is no database at {database}" in result.stderr, command
+    check = run("check", env=env, cwd=tmp_path)  # the market is unreachable; nothing is created
+    assert check.returncode == 1
     config = run("config", env=env, cwd=tmp_path)
     assert config.returncode == 0
     assert f"there is no database at {database}" in config.stderr

@@ -12,7 +12,6 @@ import typer
 
 from biddaemon.cli import app
 from biddaemon.cli.common import market_credentials, prepare
-from biddaemon.cli.database_checks import DatabaseUse
 from biddaemon.cli.output import JSON_OPTION_HELP, print_json
 from biddaemon.errors import ConfigurationError
 from biddaemon.markets.piclo import PicloClient
@@ -22,8 +21,7 @@ from biddaemon.settings import ENV_PREFIX
 @app.command("check")
 def check_command(as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP)) -> None:
     """Log in to Piclo Flex and read the flex provider and the bidding opportunities."""
-    # The database the daemon would use must exist too: a typo is reported before `run`.
-    settings = prepare(database=DatabaseUse.READ, needs=(market_credentials,))
+    settings = prepare(needs=(market_credentials,))  # the market only: no database is touched
     lines = [f"market: {settings.piclo.base_url}"]
     report: dict[str, object] = {"market": settings.piclo.base_url}
     with PicloClient.from_settings(settings.piclo) as piclo:
