@@ -28,6 +28,7 @@ from tests.chaos.migration_kills import (
     first_revision,
     kill_loop,
 )
+from tests.daemon.conftest import market_env
 from tests.daemon.test_processes import Notifications, finish, start
 from tests.daemon.test_processes import environment as daemon_environment
 
@@ -48,7 +49,12 @@ def test_kill_9_during_a_sqlite_upgrade_leaves_a_usable_database(tmp_path: Path)
 
 
 def biddaemon(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**environment(url), "BIDDAEMON_AUTO_MIGRATE": "true"}
+    """A command with auto-migrate and market settings (no market: none is reached first)."""
+    env = {
+        **environment(url),
+        **market_env("http://127.0.0.1:9"),
+        "BIDDAEMON_AUTO_MIGRATE": "true",
+    }
     return subprocess.run([BIDDAEMON, *args], env=env, capture_output=True, text=True, timeout=120)
 
 
