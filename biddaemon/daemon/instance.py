@@ -266,8 +266,14 @@ def holding(engine: Engine) -> Iterator[InstanceLock]:
 
     Never waits: while another biddaemon is active this raises AnotherInstanceIsActive naming
     it, because changing the schema under a running daemon is what the lock exists to prevent.
+    A SQLite database without a lock file has never had an active instance (each one creates
+    the file, and it is never removed), so there is no one to exclude and no file is left
+    behind; a process starting meanwhile waits on the migration's BEGIN IMMEDIATE instead.
     """
     lock = lock_for(engine)
+    if isinstance(lock, SQLiteFileLock) and not lock.path.exists():
+        yield lock
+        return
     lock.acquire(wait=False)
     try:
         yield lock

@@ -14,7 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from biddaemon.daemon.instance import PostgresAdvisoryLock, holding
+from biddaemon.daemon.instance import PostgresAdvisoryLock, holding, lock_for
 from biddaemon.sandbox import SandboxConfig, SandboxServer
 from biddaemon.store import migrate
 from biddaemon.store.database import make_engine
@@ -141,9 +141,13 @@ def test_sqlite_upgrade_and_once_refuse_to_migrate_while_an_instance_is_active(
     sqlite_url: str,
 ) -> None:
     engine = make_engine(sqlite_url)
-    with holding(engine):
+    lock = lock_for(engine)
+    lock.acquire(wait=False)
+    try:
         refused = biddaemon(sqlite_url, "db", "upgrade")
         started = biddaemon(sqlite_url, "once")
+    finally:
+        lock.release()
     assert refused.returncode == 2, refused.stderr
     assert f"another biddaemon is already active on this database: pid {os.getpid()}" in (
         refused.stderr
