@@ -9,6 +9,7 @@ recorded and skipped; the others are still bid. Only the list itself failing fai
 from __future__ import annotations
 
 import threading
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -22,14 +23,26 @@ from biddaemon.bidding import Decision, commitments_from_record, decide
 from biddaemon.bidding.from_market import active_ballot, strategy_input
 from biddaemon.clock import utcnow
 from biddaemon.errors import BadMarketData, OperatorActionRequired, RejectedByMarket, RetryLater
-from biddaemon.jobs.submission import IN_DOUBT, LIVE, reconcile_competition, submit
+from biddaemon.jobs.ballot_posts import BallotPosts, Settled
+from biddaemon.jobs.market_reads import (
+    CompetitionReads,
+    GatedMarket,
+    MarketGate,
+    Outcome,
+    ReadAhead,
+)
+from biddaemon.jobs.submission import (
+    IN_DOUBT,
+    LIVE,
+    SubmissionResult,
+    reconcile_competition,
+    submit,
+)
 from biddaemon.logs import get_logger
 from biddaemon.markets.piclo import (
     BiddingOpportunity,
     Competition,
-    FlexAsset,
     PicloClient,
-    PlannedAsset,
 )
 from biddaemon.settings import Settings
 from biddaemon.store.database import transaction
@@ -97,8 +110,6 @@ class OpportunitiesCycle:
         self.settings = settings
         self.stop = stop
         self.dry_run = settings.dry_run
-        self._flex: dict[str, FlexAsset] = {}
-        self._planned: dict[str, PlannedAsset] = {}
         self._energy: dict[str, Decimal] = {}
 
     def run(self) -> OpportunitiesReport:
@@ -117,34 +128,93 @@ class OpportunitiesCycle:
         with self.factory() as session:
             opportunities = _priority(session, opportunities)
             self._energy = _energy_by_ref(session)
-        for opportunity in opportunities:
-            if self.stop.is_set():
-                report.stopped_early = True
-                log.info("stopping: remaining competitions wait for the next run")
-                break
-            competition_id = opportunity.competition_id
+        # Reads run ahead and POSTs behind; decisions stay here, in priority order.
+        limit = self.settings.piclo.max_concurrent_reads
+        gate = MarketGate(limit)
+        self._market = GatedMarket(self.client, gate)
+        reads = ReadAhead(self.client, gate, workers=limit, stop=self.stop)
+        decided = 0
+        with (
+            closing(reads.read(opportunities)) as ahead,
+            BallotPosts(self._send, limit=limit) as posts,
+        ):
+            self._posts = posts
             try:
-                self._bid(opportunity, report)
-            except OperatorActionRequired:
+                for opportunity, outcome in ahead:
+                    if self.stop.is_set():
+                        break
+                    decided += 1
+                    self._decide(opportunity, outcome, report)
+                    self._settle(report, posts.finished())
+            except BaseException:
+                self._settle(report, posts.drain(), raising=False)  # settled even so
                 raise
-            except (BadMarketData, RejectedByMarket, RetryLater) as exc:
-                self._skip(report, competition_id, str(exc))
-            except Exception as exc:
-                log.exception("competition failed unexpectedly", competition=competition_id)
-                self._skip(report, competition_id, f"internal error: {type(exc).__name__}: {exc}")
+            self._settle(report, posts.drain())
+        if decided < len(opportunities):
+            report.stopped_early = True
+            log.info("stopping: remaining competitions wait for the next run")
         return report
+
+    def _decide(
+        self, opportunity: BiddingOpportunity, reads: Outcome, report: OpportunitiesReport
+    ) -> None:
+        competition_id = opportunity.competition_id
+        try:
+            if isinstance(reads, Exception):
+                raise reads
+            self._bid(opportunity, reads, report)
+        except OperatorActionRequired:
+            raise
+        except (BadMarketData, RejectedByMarket, RetryLater) as exc:
+            self._skip(report, competition_id, str(exc))
+        except Exception as exc:
+            log.exception("competition failed unexpectedly", competition=competition_id)
+            self._skip(report, competition_id, f"internal error: {type(exc).__name__}: {exc}")
+
+    def _send(self, ballot_id: int) -> SubmissionResult:
+        return submit(self.factory, self._market, ballot_id, dry_run=self.dry_run)
+
+    def _settle(
+        self, report: OpportunitiesReport, settled: list[Settled], *, raising: bool = True
+    ) -> None:
+        """Report the POSTs that have been settled; a refusal needing the operator ends the run."""
+        refused: OperatorActionRequired | None = None
+        for competition_id, outcome in settled:
+            if isinstance(outcome, OperatorActionRequired):
+                refused = refused or outcome
+            elif isinstance(outcome, BadMarketData | RejectedByMarket | RetryLater):
+                self._skip(report, competition_id, str(outcome))
+            elif isinstance(outcome, Exception):
+                log.error(
+                    "ballot POST failed unexpectedly", competition=competition_id, exc_info=outcome
+                )
+                reason = f"internal error: {type(outcome).__name__}: {outcome}"
+                self._skip(report, competition_id, reason)
+            elif outcome.state is BallotState.SUBMITTED:
+                report.submitted += 1
+            elif outcome.state is BallotState.REJECTED:
+                report.rejected[competition_id] = outcome.detail or ""
+            elif outcome.state is BallotState.UNKNOWN:
+                report.unknown[competition_id] = outcome.detail or ""
+            else:
+                report.not_sent[competition_id] = outcome.detail or ""
+        if refused is not None and raising:
+            raise refused
 
     # -- one competition ------------------------------------------------------------------
 
-    def _bid(self, opportunity: BiddingOpportunity, report: OpportunitiesReport) -> None:
+    def _bid(
+        self, opportunity: BiddingOpportunity, reads: CompetitionReads, report: OpportunitiesReport
+    ) -> None:
         competition_id = opportunity.competition_id
-        reconcile_competition(self.factory, self.client, competition_id)
-        competition = self.client.get_competition(competition_id)
+        # Reconciliation reads the listing made ahead instead of asking the market again.
+        reconcile_competition(self.factory, reads.listing(), competition_id)
+        competition = reads.competition
         now = utcnow()
         self._store_competition(competition, now)
-        flex = [self._flex_asset(i, competition_id) for i in opportunity.assets.flex]
-        planned = [self._planned_asset(i, competition_id) for i in opportunity.assets.planned]
-        active = active_ballot(self.client.list_ballots(competition_id), competition_id)
+        flex = list(reads.flex)
+        planned = list(reads.planned)
+        active = active_ballot(list(reads.ballots), competition_id)
         with self.factory() as session:
             commitments = _commitments_elsewhere(
                 session, competition_id, frozen_before=now + self.settings.safety_margin
@@ -180,29 +250,11 @@ class OpportunitiesCycle:
         if ballot_id is None:
             report.skipped[competition_id] = "the market already rejected this exact ballot"
             return
-        result = submit(self.factory, self.client, ballot_id, dry_run=self.dry_run)
-        if result.state is BallotState.SUBMITTED:
-            report.submitted += 1
-        elif result.state is BallotState.REJECTED:
-            report.rejected[competition_id] = result.detail or ""
-        elif result.state is BallotState.UNKNOWN:
-            report.unknown[competition_id] = result.detail or ""
-        else:
-            report.not_sent[competition_id] = result.detail or ""
+        self._posts.start(competition_id, ballot_id)  # reported by _settle once settled
 
     def _skip(self, report: OpportunitiesReport, competition_id: str, reason: str) -> None:
         report.skipped[competition_id] = reason
         log.warning("competition skipped", competition=competition_id, reason=reason)
-
-    def _flex_asset(self, asset_id: str, competition_id: str) -> FlexAsset:
-        if asset_id not in self._flex:
-            self._flex[asset_id] = self.client.get_flex_asset(asset_id)
-        return self._flex[asset_id]
-
-    def _planned_asset(self, asset_id: str, competition_id: str) -> PlannedAsset:
-        if asset_id not in self._planned:
-            self._planned[asset_id] = self.client.get_planned_asset(asset_id)
-        return self._planned[asset_id]
 
     # -- persistence --------------------------------------------------------------------
 
