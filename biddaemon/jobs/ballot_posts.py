@@ -20,7 +20,7 @@ from typing import Self
 
 from biddaemon.jobs.submission import SubmissionResult
 
-Settled = tuple[str, SubmissionResult | Exception]
+Posted = tuple[str, int, SubmissionResult | Exception]  # competition, ballot, outcome
 
 
 class BallotPosts:
@@ -31,7 +31,7 @@ class BallotPosts:
         self._pool = ThreadPoolExecutor(max_workers=limit, thread_name_prefix="ballot-post")
         self._room = threading.BoundedSemaphore(limit)
         self._lock = threading.Lock()
-        self._outstanding: dict[Future[SubmissionResult], str] = {}
+        self._outstanding: dict[Future[SubmissionResult], tuple[str, int]] = {}
 
     def start(self, competition_id: str, ballot_id: int) -> None:
         """Send this SUBMITTING ballot in the background (waiting while `limit` are in flight)."""
@@ -42,31 +42,32 @@ class BallotPosts:
             self._room.release()
             raise
         with self._lock:
-            self._outstanding[future] = competition_id
+            self._outstanding[future] = (competition_id, ballot_id)
         future.add_done_callback(lambda _: self._room.release())
 
-    def finished(self) -> list[Settled]:
+    def finished(self) -> list[Posted]:
         """Outcomes of the POSTs settled since the last call, without waiting."""
         with self._lock:
             done = [f for f in self._outstanding if f.done()]
         return self._collect(done)
 
-    def drain(self) -> list[Settled]:
+    def drain(self) -> list[Posted]:
         """Wait for every POST still in flight to be sent and settled; their outcomes."""
         with self._lock:
             futures = list(self._outstanding)
         wait_for(futures)
         return self._collect(futures)
 
-    def _collect(self, futures: list[Future[SubmissionResult]]) -> list[Settled]:
-        settled: list[Settled] = []
+    def _collect(self, futures: list[Future[SubmissionResult]]) -> list[Posted]:
+        settled: list[Posted] = []
         with self._lock:
             for future in futures:
-                competition_id = self._outstanding.pop(future)
+                competition_id, ballot_id = self._outstanding.pop(future)
                 error = future.exception()
                 if error is not None and not isinstance(error, Exception):
                     raise error
-                settled.append((competition_id, future.result() if error is None else error))
+                outcome = future.result() if error is None else error
+                settled.append((competition_id, ballot_id, outcome))
         return settled
 
     def close(self) -> None:

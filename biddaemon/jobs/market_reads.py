@@ -91,25 +91,6 @@ class CompetitionReads:
     planned: tuple[PlannedAsset, ...]
     ballots: tuple[Ballot, ...]  # ours in this competition, newest first, as the market lists
 
-    def listing(self) -> ListedBallots:
-        """The ballots listing as `jobs.submission.reconcile_competition` asks for it."""
-        return ListedBallots(self)
-
-
-class ListedBallots:
-    """Our ballots of one competition as read ahead: reconciliation lists them, never sends."""
-
-    def __init__(self, reads: CompetitionReads) -> None:
-        self._reads = reads
-
-    def list_ballots(self, competition_id: str) -> list[Ballot]:
-        if competition_id != self._reads.competition.id:
-            raise ValueError(f"read ahead for {self._reads.competition.id}, not {competition_id}")
-        return list(self._reads.ballots)
-
-    def submit_ballot(self, competition_id: str, ballot: BallotRequest) -> Ballot:
-        raise TypeError("a listing read ahead cannot send a ballot")
-
 
 Outcome = CompetitionReads | Exception
 
