@@ -182,3 +182,26 @@ def test_an_in_doubt_ballot_is_reconciled_from_the_listing_read_ahead(
     assert second["unknown"] == {}
     with Session(engine) as session:
         assert BallotState.UNKNOWN not in set(session.scalars(select(Ballot.state)))
+
+
+def test_on_stop_every_ballot_already_posted_is_settled_before_the_cycle_returns(
+    make_daemon: DaemonFactory, market: SandboxServer, engine: Engine
+) -> None:
+    market.faults.add(FaultSpec(kind="latency", endpoint="submit_ballot", seconds=0.5))
+    daemon = make_daemon(PICLO__MAX_CONCURRENT_READS="3")
+    answer: dict[str, Any] = {}
+    cycle = threading.Thread(target=lambda: answer.update(daemon.opportunities()))
+    cycle.start()
+    deadline = time.monotonic() + 30
+    while calls(market)["submit_ballot"] == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    daemon.stop.set()
+    cycle.join(timeout=30)
+    assert not cycle.is_alive()
+    assert answer["stopped_early"] is True
+    posted = calls(market)["submit_ballot"]
+    assert posted >= 1
+    assert answer["submitted"] == posted
+    with Session(engine) as session:
+        states = Counter(session.scalars(select(Ballot.state)))
+    assert states == {BallotState.SUBMITTED: posted}  # none left SUBMITTING
