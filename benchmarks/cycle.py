@@ -46,6 +46,7 @@ from biddaemon.sandbox import (
 )
 from biddaemon.sandbox.defaults import DEFAULT_PROVIDER_ID
 
+TARGET = 1.3  # the bound on the daemon's time and slope, as multiples of the floor's
 GUIDE_PRICE = "20.00"
 CAPACITY = "1.000"
 
@@ -312,6 +313,17 @@ def main() -> None:
             f"  per additional competition ({low} -> {high}): floor {bare_slope * 1000:.1f} ms, "
             f"daemon {our_slope * 1000:.1f} ms, ratio {ratio:.2f}"
         )
+        ratios = {size: rows[size][1]["seconds"] / rows[size][0]["seconds"] for size in sizes}
+        checks = {
+            f"daemon <= {TARGET}x the floor at {high}": ratios[high] <= TARGET,
+            f"slope <= {TARGET}x the floor's": ratio <= TARGET,
+            f"ratio at {high} no worse than at {low}": ratios[high] <= ratios[low],
+            "calls per competition <= the floor's": all(
+                ours["calls"] <= bare["calls"] for bare, ours in rows.values()
+            ),
+        }
+        for name, ok in checks.items():
+            print(f"  {'met' if ok else 'NOT met'}: {name}")
 
 
 if __name__ == "__main__":
