@@ -8,9 +8,8 @@ each outcome back to the cycle's thread, which reports it. Starting a POST waits
 are outstanding, so at most `limit` ballots are ever in flight; `drain` waits for every one to be
 settled, which the cycle does before it returns, also when stopped.
 
-On SQLite the cycle and its POST threads take turns on the database (`one_at_a_time`): SQLite
-admits one writer and makes the others poll with growing sleeps, which would stall the cycle's
-own transactions behind a POST's; a lock hands the database over at once.
+The settling transaction runs on the POST's thread (`submit` is one function); on SQLite it
+waits for the cycle's own transaction, if one is open, under the busy timeout.
 """
 
 from __future__ import annotations
@@ -20,13 +19,9 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
 from types import TracebackType
-from typing import Any, Self
-
-from sqlalchemy.orm import Session, sessionmaker
+from typing import Self
 
 from biddaemon.jobs.submission import SubmissionResult
-
-_TURN = "biddaemon.turn"
 
 Posted = tuple[str, int, SubmissionResult | Exception]  # competition, ballot, outcome
 
@@ -91,27 +86,3 @@ class BallotPosts:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
-
-
-class _TurnSession(Session):
-    """A session that holds its factory's lock from `with` to the end of the block."""
-
-    def __enter__(self) -> Self:
-        self.info[_TURN].acquire()
-        return super().__enter__()
-
-    def __exit__(self, *exc: Any) -> None:
-        try:
-            super().__exit__(*exc)
-        finally:
-            self.info[_TURN].release()
-
-
-def one_at_a_time(factory: sessionmaker[Session]) -> sessionmaker[Session]:
-    """The same sessions, taken in turns by the threads of one cycle when the database is SQLite."""
-    options = dict(factory.kw)
-    bind = options.get("bind")
-    if bind is None or bind.dialect.name != "sqlite":
-        return factory
-    options["info"] = {**(options.get("info") or {}), _TURN: threading.RLock()}
-    return sessionmaker(class_=_TurnSession, **options)

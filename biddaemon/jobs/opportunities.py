@@ -23,7 +23,7 @@ from biddaemon.bidding import Decision, decide, priority
 from biddaemon.bidding.from_market import active_ballot, strategy_input
 from biddaemon.clock import utcnow
 from biddaemon.errors import BadMarketData, OperatorActionRequired, RejectedByMarket, RetryLater
-from biddaemon.jobs.ballot_posts import BallotPosts, Posted, one_at_a_time
+from biddaemon.jobs.ballot_posts import BallotPosts, Posted
 from biddaemon.jobs.market_reads import (
     CompetitionReads,
     GatedMarket,
@@ -126,7 +126,6 @@ class OpportunitiesCycle:
             self._energy = _energy_by_ref(session)
         # Reads run ahead and POSTs behind; decisions stay here, in priority order.
         limit = self.settings.piclo.max_concurrent_reads
-        self.factory = one_at_a_time(self.factory)  # the POST threads share it
         gate = MarketGate(limit)
         self._market = GatedMarket(self.client, gate)
         reads = ReadAhead(self.client, gate, workers=limit, stop=self.stop)
