@@ -124,7 +124,10 @@ class OpportunitiesCycle:
             self._ledger = Ledger.load(session, utcnow(), self.settings.safety_margin)
             opportunities = _priority(self._ledger, opportunities)
             self._energy = _energy_by_ref(session)
-        # Reads run ahead and POSTs behind; decisions stay here, in priority order.
+        # Reads run ahead; decisions stay here, in priority order; each POST overlaps the next
+        # competition's bookkeeping, and is settled before that competition's commitments are
+        # read (a superseded or rejected ballot frees capacity), so decisions and the order the
+        # market receives ballots are what sending them one by one gives: deterministic.
         limit = self.settings.piclo.max_concurrent_reads
         gate = MarketGate(limit)
         self._market = GatedMarket(self.client, gate)
@@ -132,7 +135,7 @@ class OpportunitiesCycle:
         decided = 0
         with (
             closing(reads.read(opportunities)) as ahead,
-            BallotPosts(self._send, limit=limit) as posts,
+            BallotPosts(self._send, limit=1) as posts,
         ):
             self._posts = posts
             try:
@@ -213,6 +216,7 @@ class OpportunitiesCycle:
         listing = list(reads.ballots)
         self._settle(competition_id, listing)
         active = active_ballot(listing, competition_id)
+        self._report_posts(report, self._posts.drain())  # the ledger as if sent one by one
         commitments = self._ledger.held_for(competition_id)
         snapshot = strategy_input(
             competition,
