@@ -15,7 +15,7 @@ waits for the cycle's own transaction, if one is open, under the busy timeout.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
 from types import TracebackType
@@ -35,9 +35,13 @@ class BallotPosts:
         self._room = threading.BoundedSemaphore(limit)
         self._lock = threading.Lock()
         self._outstanding: dict[Future[SubmissionResult], tuple[str, int]] = {}
+        self._assets: dict[Future[SubmissionResult], frozenset[Hashable]] = {}
 
-    def start(self, competition_id: str, ballot_id: int) -> None:
-        """Send this SUBMITTING ballot in the background (waiting while `limit` are in flight)."""
+    def start(self, competition_id: str, ballot_id: int, assets: Iterable[Hashable] = ()) -> None:
+        """Send this SUBMITTING ballot in the background (waiting while `limit` are in flight).
+
+        `assets`: what the ballot allocates, for `settle_touching`.
+        """
         self._room.acquire()
         try:
             future = self._pool.submit(self._send, ballot_id)
@@ -46,6 +50,7 @@ class BallotPosts:
             raise
         with self._lock:
             self._outstanding[future] = (competition_id, ballot_id)
+            self._assets[future] = frozenset(assets)
         future.add_done_callback(lambda _: self._room.release())
 
     def finished(self) -> list[Posted]:
@@ -53,6 +58,14 @@ class BallotPosts:
         with self._lock:
             done = [f for f in self._outstanding if f.done()]
         return self._collect(done)
+
+    def settle_touching(self, assets: Iterable[Hashable]) -> list[Posted]:
+        """Wait for the POSTs of ballots allocating any of `assets`; every outcome now known."""
+        wanted = frozenset(assets)
+        with self._lock:
+            touching = [f for f, used in self._assets.items() if used & wanted]
+        wait_for(touching)
+        return self.finished()
 
     def drain(self) -> list[Posted]:
         """Wait for every POST still in flight to be sent and settled; their outcomes."""
@@ -66,6 +79,7 @@ class BallotPosts:
         with self._lock:
             for future in futures:
                 competition_id, ballot_id = self._outstanding.pop(future)
+                del self._assets[future]
                 error = future.exception()
                 if error is not None and not isinstance(error, Exception):
                     raise error

@@ -9,6 +9,7 @@ recorded and skipped; the others are still bid. Only the list itself failing fai
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -124,10 +125,10 @@ class OpportunitiesCycle:
             self._ledger = Ledger.load(session, utcnow(), self.settings.safety_margin)
             opportunities = _priority(self._ledger, opportunities)
             self._energy = _energy_by_ref(session)
-        # Reads run ahead; decisions stay here, in priority order; each POST overlaps the next
-        # competition's bookkeeping, and is settled before that competition's commitments are
-        # read (a superseded or rejected ballot frees capacity), so decisions and the order the
-        # market receives ballots are what sending them one by one gives: deterministic.
+        # Reads run ahead; decisions stay here, in priority order; POSTs go behind, one at a
+        # time in decision order, and a decision first waits for those allocating any asset it
+        # could use (a superseded or rejected ballot frees capacity): the decisions, and the
+        # order the market receives ballots, are those of sending them one by one.
         limit = self.settings.piclo.max_concurrent_reads
         gate = MarketGate(limit)
         self._market = GatedMarket(self.client, gate)
@@ -216,7 +217,13 @@ class OpportunitiesCycle:
         listing = list(reads.ballots)
         self._settle(competition_id, listing)
         active = active_ballot(listing, competition_id)
-        self._report_posts(report, self._posts.drain())  # the ledger as if sent one by one
+        # The ledger as if sent one by one, for what this decision can use (module docstring).
+        self._report_posts(
+            report,
+            self._posts.settle_touching(
+                _assets(opportunity.assets.flex, opportunity.assets.planned)
+            ),
+        )
         commitments = self._ledger.held_for(competition_id)
         snapshot = strategy_input(
             competition,
@@ -249,7 +256,14 @@ class OpportunitiesCycle:
         if ballot_id is None:
             report.skipped[competition_id] = "the market already rejected this exact ballot"
             return
-        self._posts.start(competition_id, ballot_id)  # reported by _report_posts once settled
+        # What its outcome can free: its own assets, and those of the ballots it replaces.
+        assets = _assets(decision.plan.flex_asset_ids, decision.plan.planned_asset_ids) | {
+            (c.kind, c.asset_id)
+            for holder, commitments in self._ledger.held.values()
+            if holder == competition_id
+            for c in commitments
+        }
+        self._posts.start(competition_id, ballot_id, assets)  # reported once settled
 
     def _skip(self, report: OpportunitiesReport, competition_id: str, reason: str) -> None:
         report.skipped[competition_id] = reason
@@ -376,6 +390,11 @@ def _commitments_elsewhere(
     """Capacity promised by our other live ballots, and by accepted bids of finished ones,
     that `competition_id` must respect (`bidding.priority`; the cycle keeps a `Ledger`)."""
     return held_elsewhere(session, competition_id, frozen_before=frozen_before)
+
+
+def _assets(flex_ids: Iterable[str], planned_ids: Iterable[str]) -> set[tuple[str, str]]:
+    """Flex and Planned Asset ids as one set of keys (the two kinds never collide)."""
+    return {("flex", i) for i in flex_ids} | {("planned", i) for i in planned_ids}
 
 
 def _energy_by_ref(session: Session) -> dict[str, Decimal]:
