@@ -71,3 +71,8 @@ def _print_competition(console: Console, record: dict[str, Any]) -> None:
             )
         for line in render_decision(ballot["decision"]):
             console.print(f"      {line}")
+    for event in record.get("events", ()):
+        flags = " (dry run)" if event["dry_run"] else ""
+        console.print(f"  {event['at']}: {event['detail']}{flags}", markup=False)
+    for observation in record.get("unrecorded_observations", ()):
+        console.print(f"  listed {observation['at']}: {observation['detail']}", markup=False)

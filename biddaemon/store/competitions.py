@@ -243,8 +243,8 @@ def _store_periods(
             session.expire(old, ["windows"])
             session.delete(old)
     session.flush()
-    for stored in periods.values():
-        session.expire(stored, ["windows"])
+    for period_id in wanted_periods:
+        session.expire(periods[period_id], ["windows"])
     return list(_window_changes(before, competition, bid_windows))
 
 
