@@ -302,3 +302,48 @@ def test_a_competition_that_closes_early_after_we_bid_has_its_results_on_the_nex
             select(func.count()).where(BidOutcome.competition_id == competition_id)
         )
     assert recorded == len(market.market.ballots(competition_id)[0].ballot.bids)
+
+
+def test_a_window_capacity_with_too_many_places_skips_only_that_competition_with_its_reason(
+    make_daemon: DaemonFactory, market: TamperingSandbox, engine: Engine
+) -> None:
+    listed = [o.competition.id for o in market.market.opportunities()]
+    odd = listed[0]
+
+    def odd_window(body: Any) -> Any:
+        body["service_periods"][0]["service_windows"][0]["capacity_required"] = 2.0004
+        return body
+
+    market.rewrite(rf"^/competitions/v1/{odd}/", odd_window)
+    report = make_daemon().opportunities()
+    assert {c: r for c, r in report["skipped"].items() if c != odd} == {}
+    assert set(listed) - {odd} <= bid_into(market) | set(report["refused"])
+    if odd in report["skipped"]:  # refused, here or at the boundary: the reason names the field
+        reason = report["skipped"][odd]
+        assert "capacity_required" in reason
+        assert "internal error" not in reason
+    with Session(engine) as session:
+        assert session.scalars(select(JobRun.status)).one() is JobStatus.SUCCEEDED
+
+
+def test_a_cancelled_competition_we_bid_into_is_known_as_such_and_its_results_are_read(
+    make_daemon: DaemonFactory, market: TamperingSandbox, engine: Engine
+) -> None:
+    daemon = make_daemon()
+    daemon.opportunities()
+    competition_id = one_we_bid_into(market)
+    cancelled = dataclasses.replace(market.market.competition(competition_id), cancelled=True)
+    market.market.replace_competition(cancelled)
+
+    report = daemon.opportunities()
+    assert report["reread"] == {}
+    with Session(engine) as session:
+        assert session.get_one(Competition, competition_id).status == "cancelled"
+        history = competition_history(session, competition_id)
+    assert [e["detail"] for e in history[0]["events"]] == ["competition cancelled after we bid"]
+
+    results = daemon.results()
+    assert results["checked"] == 1, "asked about at once, not when the close time passes"
+    assert results["skipped"] == {}
+    with Session(engine) as session:
+        assert session.get_one(Competition, competition_id).done
