@@ -9,11 +9,11 @@ savepoint, so one that cannot be stored is kept out with its reason and the othe
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -132,13 +132,12 @@ def save_competition(
         raise BadMarketData(
             "; ".join(problems), field="capacity_required", competition_id=competition.id
         )
-    bid_windows = windows_we_bid(session, competition.id)
     row = session.get(StoredCompetition, competition.id)
+    changes: list[tuple[str, str | None, str]] = []
     if row is None:
         row = StoredCompetition(id=competition.id, first_observed_at=now, done=False)
         session.add(row)
-    changes: list[tuple[str, str | None, str]] = []
-    if bid_windows:
+    else:
         changes.extend(_competition_changes(row, competition))
     row.reference = competition.reference
     row.name = competition.name
@@ -150,8 +149,14 @@ def save_competition(
     row.competition_close = competition.competition_close
     row.raw = competition.to_wire()
     row.observed_at = now
-    session.flush()
-    changes.extend(_store_periods(session, competition, bid_windows))
+    changes.extend(_store_periods(session, competition))
+    if changes:  # only then ask which windows we bid for: the common cycle changes nothing
+        bid_windows = windows_we_bid(session, competition.id)
+        changes = [
+            change
+            for change in changes
+            if (change[1] in bid_windows if change[0].startswith("window") else bid_windows)
+        ]
     for kind, subject, detail in changes:
         add_event(session, competition.id, kind, detail, now, subject=subject, dry_run=dry_run)
     session.flush()
@@ -175,34 +180,16 @@ def _competition_changes(
         yield "cancelled", None, "competition cancelled after we bid"
 
 
-def _store_periods(
-    session: Session, competition: Competition, bid_windows: set[str]
-) -> list[tuple[str, str | None, str]]:
+def _store_periods(session: Session, competition: Competition) -> list[tuple[str, str | None, str]]:
     competition_id = competition.id
     wanted_periods = {p.id for p in competition.service_periods}
     wanted_windows = {w.id for w in competition.windows}
-    periods = {
-        p.id: p
-        for p in session.scalars(
-            select(ServicePeriod).where(
-                or_(
-                    ServicePeriod.competition_id == competition_id,
-                    ServicePeriod.id.in_(wanted_periods),
-                )
-            )
-        )
-    }
-    windows = {
-        w.id: w
-        for w in session.scalars(
-            select(ServiceWindow).where(
-                or_(
-                    ServiceWindow.competition_id == competition_id,
-                    ServiceWindow.id.in_(wanted_windows),
-                )
-            )
-        )
-    }
+    periods: dict[str, ServicePeriod] = _by_id(
+        session, ServicePeriod, ServicePeriod.competition_id == competition_id, wanted_periods
+    )
+    windows: dict[str, ServiceWindow] = _by_id(
+        session, ServiceWindow, ServiceWindow.competition_id == competition_id, wanted_windows
+    )
     before = {
         window_id: _shape(window, periods.get(window.service_period_id))
         for window_id, window in windows.items()
@@ -233,64 +220,97 @@ def _store_periods(
             stored_window.days = [day.value for day in window.days]
             stored_window.bank_holidays = window.bank_holidays.value
             stored_window.capacity_required = window.capacity_required
-    session.flush()
-    for window_id, gone in windows.items():
-        if window_id not in wanted_windows:
-            session.delete(gone)
-    session.flush()
-    for old in old_periods:
-        if old.id not in wanted_periods:
-            session.expire(old, ["windows"])
-            session.delete(old)
-    session.flush()
-    for period_id in wanted_periods:
-        session.expire(periods[period_id], ["windows"])
-    return list(_window_changes(before, competition, bid_windows))
+    gone_windows = [w for window_id, w in windows.items() if window_id not in wanted_windows]
+    gone_periods = [p for p in old_periods if p.id not in wanted_periods]
+    if gone_windows or gone_periods:
+        # Moves first, so a period's delete cascades only to the windows it still holds.
+        session.flush()
+        for gone_window in gone_windows:
+            session.delete(gone_window)
+        session.flush()
+        for gone_period in gone_periods:
+            session.expire(gone_period, ["windows"])
+            session.delete(gone_period)
+        session.flush()
+        for period_id in wanted_periods:
+            session.expire(periods[period_id], ["windows"])
+    return list(_window_changes(before, competition))
 
 
-def _shape(window: ServiceWindow, period: ServicePeriod | None) -> dict[str, str]:
-    return {
-        "name": str(window.name),
-        "start_time": window.start_time.isoformat(timespec="minutes"),
-        "end_time": window.end_time.isoformat(timespec="minutes"),
-        "days": ",".join(window.days),
-        "bank_holidays": str(window.bank_holidays),
-        "capacity_required": str(window.capacity_required),
-        "start_date": str(period.start_date) if period else "?",
-        "end_date": str(period.end_date) if period else "?",
-    }
+def _by_id(session: Session, model: Any, ours: Any, wanted: set[str]) -> dict[str, Any]:
+    """Rows of this competition (by its index), plus any wanted id stored under another one."""
+    found = {row.id: row for row in session.scalars(select(model).where(ours))}
+    elsewhere = wanted - set(found)
+    if elsewhere:
+        found.update(
+            (row.id, row) for row in session.scalars(select(model).where(model.id.in_(elsewhere)))
+        )
+    return found
+
+
+_FIELDS = (
+    "name",
+    "start_time",
+    "end_time",
+    "days",
+    "bank_holidays",
+    "capacity_required",
+    "start_date",
+    "end_date",
+)
+
+
+def _shape(window: ServiceWindow, period: ServicePeriod | None) -> tuple[Any, ...]:
+    """What a bid depends on, in `_FIELDS` order (tuples: compared for every window, cheaply)."""
+    return (
+        window.name,
+        window.start_time,
+        window.end_time,
+        tuple(window.days),
+        window.bank_holidays,
+        window.capacity_required,
+        period.start_date if period else None,
+        period.end_date if period else None,
+    )
 
 
 def _window_changes(
-    before: dict[str, dict[str, str]], competition: Competition, bid_windows: set[str]
+    before: dict[str, tuple[Any, ...]], competition: Competition
 ) -> Iterable[tuple[str, str | None, str]]:
-    now: dict[str, dict[str, str]] = {}
+    now: dict[str, tuple[Any, ...]] = {}
     for period in competition.service_periods:
         for window in period.service_windows:
-            now[window.id] = {
-                "name": str(window.name),
-                "start_time": window.start_time.isoformat(timespec="minutes"),
-                "end_time": window.end_time.isoformat(timespec="minutes"),
-                "days": ",".join(day.value for day in window.days),
-                "bank_holidays": str(window.bank_holidays.value),
-                "capacity_required": str(window.capacity_required),
-                "start_date": str(period.start_date),
-                "end_date": str(period.end_date),
-            }
-    for window_id in sorted(bid_windows & set(before)):
+            now[window.id] = (
+                window.name,
+                window.start_time,
+                window.end_time,
+                tuple(day.value for day in window.days),
+                window.bank_holidays.value,
+                window.capacity_required,
+                period.start_date,
+                period.end_date,
+            )
+    for window_id in sorted(before):
         old = before[window_id]
         new = now.get(window_id)
         label = safe_text(window_id, 64)
         if new is None:
             yield "window_removed", window_id, f"window {label} removed after we bid"
-            continue
-        differences = [f"{key} {old[key]} -> {new[key]}" for key in old if old[key] != new[key]]
-        if differences:
-            yield (
-                "window_changed",
-                window_id,
-                f"window {label} changed after we bid: " + ", ".join(differences),
+        elif new != old:
+            differences = ", ".join(
+                f"{name} {_text(was)} -> {_text(is_now)}"
+                for name, was, is_now in zip(_FIELDS, old, new, strict=True)
+                if was != is_now
             )
+            yield "window_changed", window_id, f"window {label} changed after we bid: {differences}"
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ",".join(value)
+    if isinstance(value, time):
+        return value.isoformat(timespec="minutes")
+    return safe_text(value)
 
 
 def windows_we_bid(session: Session, competition_id: str) -> set[str]:
