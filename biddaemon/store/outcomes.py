@@ -108,6 +108,11 @@ def record_outcomes(
             continue
         if bid is None:
             report.anomalies.append(f"bid {label} is not one of ours: recorded without our bid")
+        elif bid[2] != result.service_window_id:
+            report.anomalies.append(
+                f"bid {label} was for window {bid[2]}, the result names window "
+                f"{safe_text(result.service_window_id, 64)}: recorded as the market says"
+            )
         status = OutcomeStatus(result.status.value)
         if result.bid_id not in known:
             try:
@@ -148,17 +153,19 @@ def record_outcomes(
     return report
 
 
-def _our_bids(session: Session, market_bid_ids: list[str]) -> dict[str, tuple[int, str]]:
-    """Our bids by market id: (our row id, the competition its ballot is for)."""
+def _our_bids(session: Session, market_bid_ids: list[str]) -> dict[str, tuple[int, str, str]]:
+    """Our bids by market id: (our row id, the competition its ballot is for, its window)."""
     wanted = {i for i in market_bid_ids if isinstance(i, str) and len(i) <= 64}
     if not wanted:
         return {}
     rows = session.execute(
-        select(Bid.market_bid_id, Bid.id, Ballot.competition_id)
+        select(Bid.market_bid_id, Bid.id, Ballot.competition_id, Bid.service_window_id)
         .join(Ballot, Ballot.id == Bid.ballot_id)
         .where(Bid.market_bid_id.in_(wanted))
         .order_by(Bid.id)
     )
     return {
-        market_id: (bid_id, competition) for market_id, bid_id, competition in rows if market_id
+        market_id: (bid_id, competition, window)
+        for market_id, bid_id, competition, window in rows
+        if market_id
     }

@@ -81,11 +81,14 @@ def ballot(session: Session, competition_id: str, bids: dict[str, str]) -> None:
     session.add(row)
 
 
+WINDOW_OF = {"bD11aAa": "sW12gWx", "bD22bBb": "sW98hQz", "bDother": "sWother"}
+
+
 def result(bid_id: str, *, capacity: str = "1.000", status: str = "accepted") -> dict[str, Any]:
     return {
         "bid_id": bid_id,
         "ballot_id": "bL55xYz",
-        "service_window_id": "sW12gWx",
+        "service_window_id": WINDOW_OF.get(bid_id, "sW12gWx"),
         "status": status,
         "capacity": capacity,
         "rejection_reason": None if status == "accepted" else "too dear",
@@ -178,6 +181,19 @@ def test_a_capacity_the_store_cannot_hold_is_an_anomaly_and_the_others_are_recor
     ]
     assert [status for status, _ in outcomes(factory).values()] == ["rejected"]
     assert (report.accepted, report.rejected) == (0, 1)
+
+
+def test_a_result_naming_another_window_than_our_bid_is_recorded_and_noted(
+    factory: sessionmaker[Session],
+) -> None:
+    moved = {**result("bD22bBb", status="rejected"), "service_window_id": "sW12gWx"}
+    results = BidResults.model_validate({**RESULTS, "results": [result("bD11aAa"), moved]})
+    report = record(factory, results)
+    assert report.anomalies == [
+        "bid bD22bBb was for window sW98hQz, the result names window sW12gWx: recorded as the "
+        "market says"
+    ]
+    assert set(outcomes(factory)) == {"bD11aAa", "bD22bBb"}
 
 
 def test_results_naming_another_competition_record_only_our_bids_of_the_one_asked(
