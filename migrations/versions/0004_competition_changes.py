@@ -15,7 +15,7 @@ from alembic import op
 import biddaemon.store.types
 
 revision: str = "0004"
-down_revision: str | None = "0002"  # TEMP: 0003
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
