@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select
@@ -94,12 +95,21 @@ def record_outcomes(
             report.anomalies.append(f"bid {label} listed twice: the first is kept")
             continue
         seen.add(result.bid_id)
-        problem = amount_problem(result.capacity)
+        capacity = result.capacity
+        problem = amount_problem(capacity)
         if problem:
+            # Too many places: the verdict still matters (an accepted bid keeps its capacity
+            # held), so it is kept with the capacity rounded down, as the engine rounds.
+            rounded = _rounded_down(capacity)
+            if rounded is None:
+                report.anomalies.append(
+                    f"bid {label}: capacity {safe_text(capacity)} {problem}: not recorded"
+                )
+                continue
             report.anomalies.append(
-                f"bid {label}: capacity {safe_text(result.capacity)} {problem}: not recorded"
+                f"bid {label}: capacity {safe_text(capacity)} {problem}: recorded as {rounded}"
             )
-            continue
+            capacity = rounded
         bid = ours.get(result.bid_id)
         if bid is not None and bid[1] != competition_id:
             report.anomalies.append(
@@ -125,7 +135,7 @@ def record_outcomes(
                             bid_id=bid[0] if bid else None,
                             service_window_id=result.service_window_id,
                             status=status,
-                            capacity=result.capacity,
+                            capacity=capacity,
                             rejection_reason=result.rejection_reason,
                             recorded_at=now,
                             dry_run=dry_run,
@@ -144,13 +154,22 @@ def record_outcomes(
                 "bid_id": result.bid_id,
                 "service_window_id": result.service_window_id,
                 "status": status.value,
-                "capacity": str(result.capacity),
+                "capacity": str(capacity),
                 "rejection_reason": result.rejection_reason,
             }
         )
     for anomaly in report.anomalies:
         add_event(session, competition_id, "result_anomaly", anomaly, now, dry_run=dry_run)
     return report
+
+
+def _rounded_down(value: Decimal) -> Decimal | None:
+    """`value` to 3 places, rounded down, when only its places are wrong; else None."""
+    try:
+        rounded = value.quantize(Decimal("0.001"), rounding=ROUND_DOWN)
+    except (InvalidOperation, AttributeError, TypeError):
+        return None
+    return rounded if amount_problem(rounded) is None else None
 
 
 def _our_bids(session: Session, market_bid_ids: list[str]) -> dict[str, tuple[int, str, str]]:

@@ -160,7 +160,7 @@ def test_a_bid_listed_twice_one_unknown_and_one_of_another_competition_stop_no_o
     assert kept == report.anomalies
 
 
-def test_a_capacity_the_store_cannot_hold_is_an_anomaly_and_the_others_are_recorded(
+def test_a_capacity_with_too_many_places_is_kept_rounded_down_and_noted(
     factory: sessionmaker[Session],
 ) -> None:
     # Built past the wire model, which may quantise or refuse it at the boundary.
@@ -168,6 +168,7 @@ def test_a_capacity_the_store_cannot_hold_is_an_anomaly_and_the_others_are_recor
     odd = good.model_copy(
         update={
             "bid_id": "bD11aAa",
+            "service_window_id": "sW12gWx",
             "status": BidResultStatus.ACCEPTED,
             "capacity": Decimal("1.2345"),
         }
@@ -177,10 +178,34 @@ def test_a_capacity_the_store_cannot_hold_is_an_anomaly_and_the_others_are_recor
     )
     report = record(factory, results)
     assert report.anomalies == [
-        "bid bD11aAa: capacity 1.2345 has more than 3 decimal places: not recorded"
+        "bid bD11aAa: capacity 1.2345 has more than 3 decimal places: recorded as 1.234"
     ]
-    assert [status for status, _ in outcomes(factory).values()] == ["rejected"]
-    assert (report.accepted, report.rejected) == (0, 1)
+    assert {k: v[0] for k, v in outcomes(factory).items()} == {
+        "bD11aAa": "accepted",
+        "bD22bBb": "rejected",
+    }, "an accepted bid stays accepted: its capacity stays held"
+    assert (report.accepted, report.rejected) == (1, 1)
+    with factory() as session:
+        assert session.scalars(
+            select(BidOutcome.capacity).where(BidOutcome.market_bid_id == "bD11aAa")
+        ).one() == Decimal("1.234")
+
+
+def test_a_capacity_that_is_not_a_finite_amount_is_not_recorded_and_the_others_are(
+    factory: sessionmaker[Session],
+) -> None:
+    good = BidResult.model_validate(result("bD22bBb", status="rejected"))
+    odd = good.model_copy(
+        update={"bid_id": "bD11aAa", "service_window_id": "sW12gWx", "capacity": Decimal("1E+30")}
+    )
+    results = BidResults.model_construct(
+        competition_id=OURS, status=ResultsStatus.PUBLISHED, results=(odd, good)
+    )
+    report = record(factory, results)
+    assert report.anomalies == [
+        "bid bD11aAa: capacity 1E+30 has more than 11 digits before the point: not recorded"
+    ]
+    assert set(outcomes(factory)) == {"bD22bBb"}
 
 
 def test_a_result_naming_another_window_than_our_bid_is_recorded_and_noted(
