@@ -248,10 +248,12 @@ class OpportunitiesCycle:
                 self._store_competition(competition, utcnow())
             except OperatorActionRequired:
                 raise
+            except (BadMarketData, RejectedByMarket, RetryLater) as exc:
+                report.reread[competition_id] = str(exc)
+                log.warning("re-read failed", competition=competition_id, reason=str(exc))
             except Exception as exc:
-                reason = f"{type(exc).__name__}: {exc}"
-                report.reread[competition_id] = reason
-                log.warning("re-read failed", competition=competition_id, reason=reason)
+                log.exception("re-read failed unexpectedly", competition=competition_id)
+                report.reread[competition_id] = f"internal error: {type(exc).__name__}: {exc}"
             else:
                 log.info(
                     "re-read a competition that left the list",
