@@ -6,7 +6,7 @@ if decision.should_submit:
 render_decision(decision.record)          # the explanation, either way
 """
 
-from biddaemon.bidding.allocation import AssetShare
+from biddaemon.bidding.allocation import AssetShare, Holdings
 from biddaemon.bidding.engine import decide
 from biddaemon.bidding.explain import render_decision
 from biddaemon.bidding.overlap import schedules_overlap
@@ -17,6 +17,7 @@ __all__ = [
     "AssetShare",
     "BallotPlan",
     "Decision",
+    "Holdings",
     "PlannedBid",
     "commitments_from_record",
     "decide",

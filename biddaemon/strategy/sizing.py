@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
+from functools import lru_cache
 
 from biddaemon.strategy.base import BasisValue, Proposal, ProposedBid, Skip, WindowOutcome
 from biddaemon.strategy.snapshot import AssetSpec, StrategyInput, WindowSpec
@@ -38,12 +39,19 @@ def asset_runtime(asset: AssetSpec) -> timedelta | None:
     """How long this asset can deliver its full capacity; None when nothing limits it."""
     limits: list[timedelta] = []
     if asset.energy_mwh is not None and asset.capacity > 0:
-        hours = asset.energy_mwh / asset.capacity
-        seconds = (hours * _SECONDS_PER_HOUR).to_integral_value(rounding=ROUND_DOWN)
-        limits.append(timedelta(seconds=int(seconds)))
+        limits.append(_energy_runtime(asset.energy_mwh, asset.capacity))
     if asset.max_runtime is not None:
         limits.append(asset.max_runtime)
     return min(limits) if limits else None
+
+
+@lru_cache(maxsize=65536)
+def _energy_runtime(energy_mwh: Decimal, capacity: Decimal) -> timedelta:
+    """Energy over power, in whole seconds; cached because a fleet is sized for every
+    competition."""
+    hours = energy_mwh / capacity
+    seconds = (hours * _SECONDS_PER_HOUR).to_integral_value(rounding=ROUND_DOWN)
+    return timedelta(seconds=int(seconds))
 
 
 def fleet_runtime(assets: Iterable[AssetSpec]) -> timedelta | None:

@@ -9,7 +9,7 @@ snapshot is the whole world a strategy sees.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from types import MappingProxyType
@@ -127,8 +127,11 @@ class AssetSpec:
     capacity: Decimal  # MW in the need direction
     energy_mwh: Decimal | None = None
     max_runtime: timedelta | None = None
+    key: tuple[AssetKind, str] = field(init=False, repr=False, compare=False)
+    """Flex and Planned Assets have separate id spaces on the market: (kind, id)."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "key", (self.kind, self.id))
         if not self.id:
             raise ValueError("an asset needs an id")
         if self.kind not in ("flex", "planned"):
@@ -141,11 +144,6 @@ class AssetSpec:
             not isinstance(self.max_runtime, timedelta) or self.max_runtime < timedelta(0)
         ):
             raise ValueError(f"asset {self.id}: max_runtime must be a non-negative timedelta")
-
-    @property
-    def key(self) -> tuple[AssetKind, str]:
-        """Flex and Planned Assets have separate id spaces on the market."""
-        return (self.kind, self.id)
 
 
 @dataclass(frozen=True, slots=True)
