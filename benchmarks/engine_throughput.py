@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import random
+import resource
+import sys
 import time as clock
 import tracemalloc
 from collections.abc import Callable
@@ -159,12 +161,53 @@ def best_of(repeat: int, work: Callable[[], object]) -> float:
     return min(times)
 
 
+SCALING_SIZES = ((200, 1000), (2000, 10000))
+
+
+def peak_resident_mib() -> float:
+    """The process's peak resident memory so far (Linux reports KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1_048_576 if sys.platform == "darwin" else 1024)
+
+
+def scaling(seed: int) -> None:
+    """One carried run per size; time against windows x assets (1.0x per unit = linear)."""
+    print("scaling, commitments carried (one run per size; CPU time is the process's own):")
+    first: tuple[int, float] | None = None
+    for assets, windows in SCALING_SIZES:
+        fleet, competitions = build(assets, windows, seed)
+        started, cpu = clock.perf_counter(), clock.process_time()
+        decided, _, commitments = run(fleet, competitions)
+        wall, cpu = clock.perf_counter() - started, clock.process_time() - cpu
+        work = decided * assets
+        growth = ""
+        if first is None:
+            first = (work, cpu)
+        else:
+            work_ratio, cpu_ratio = work / first[0], cpu / first[1]
+            growth = (
+                f"; windows x assets x{work_ratio:,.0f}, CPU time x{cpu_ratio:,.1f} "
+                f"({cpu_ratio / work_ratio:.2f}x per unit of work)"
+            )
+        print(
+            f"  {assets:>5} assets x {decided:>6} windows: {wall:7.2f} s wall, {cpu:7.2f} s CPU "
+            f"-> {decided / wall:,.0f} windows/s wall, {decided / cpu:,.0f} windows/s CPU; "
+            f"{commitments} commitments held; peak resident memory {peak_resident_mib():,.0f} MiB"
+            f"{growth}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assets", type=int, default=200)
     parser.add_argument("--windows", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3, help="report the best of N runs")
+    parser.add_argument(
+        "--scaling",
+        action="store_true",
+        help="also run 200 x 1,000 and 2,000 x 10,000 (assets x windows) and print the growth",
+    )
     args = parser.parse_args()
 
     fleet, competitions = build(args.assets, args.windows, args.seed)
@@ -188,6 +231,8 @@ def main() -> None:
         f"{windows / alone:,.0f} windows per second"
     )
     print(f"peak traced memory: {peak / 1_048_576:.1f} MiB")
+    if args.scaling:
+        scaling(args.seed)
 
 
 if __name__ == "__main__":

@@ -35,23 +35,17 @@ def qualified_capacity(assets: Iterable[AssetSpec]) -> Decimal:
     return sum((a.capacity for a in assets), Decimal("0.000"))
 
 
+@lru_cache(maxsize=65536)  # a fleet is sized for every competition: once per asset is enough
 def asset_runtime(asset: AssetSpec) -> timedelta | None:
     """How long this asset can deliver its full capacity; None when nothing limits it."""
     limits: list[timedelta] = []
     if asset.energy_mwh is not None and asset.capacity > 0:
-        limits.append(_energy_runtime(asset.energy_mwh, asset.capacity))
+        hours = asset.energy_mwh / asset.capacity
+        seconds = (hours * _SECONDS_PER_HOUR).to_integral_value(rounding=ROUND_DOWN)
+        limits.append(timedelta(seconds=int(seconds)))
     if asset.max_runtime is not None:
         limits.append(asset.max_runtime)
     return min(limits) if limits else None
-
-
-@lru_cache(maxsize=65536)
-def _energy_runtime(energy_mwh: Decimal, capacity: Decimal) -> timedelta:
-    """Energy over power, in whole seconds; cached because a fleet is sized for every
-    competition."""
-    hours = energy_mwh / capacity
-    seconds = (hours * _SECONDS_PER_HOUR).to_integral_value(rounding=ROUND_DOWN)
-    return timedelta(seconds=int(seconds))
 
 
 def fleet_runtime(assets: Iterable[AssetSpec]) -> timedelta | None:
