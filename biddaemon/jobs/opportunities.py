@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from biddaemon import metrics
 from biddaemon.bidding import Decision, commitments_from_record, decide
-from biddaemon.bidding.from_market import active_ballot, strategy_input
 from biddaemon.clock import utcnow
 from biddaemon.errors import BadMarketData, OperatorActionRequired, RejectedByMarket, RetryLater
+from biddaemon.jobs.market_snapshot import active_ballot, strategy_input
 from biddaemon.jobs.submission import IN_DOUBT, LIVE, reconcile_competition, submit
 from biddaemon.logs import get_logger
 from biddaemon.markets.piclo import (

@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 
 from biddaemon.bidding import decide
-from biddaemon.bidding.from_market import (
+from biddaemon.errors import BadMarketData
+from biddaemon.jobs.market_snapshot import (
     active_ballot,
     asset_specs,
     competition_snapshot,
     previous_ballot,
     strategy_input,
 )
-from biddaemon.errors import BadMarketData
 from biddaemon.markets.piclo.models import Ballot, Competition, FlexAsset, PlannedAsset
 from biddaemon.settings import StrategySettings
 from biddaemon.strategy import GuidePriceStrategy
