@@ -2,7 +2,7 @@
 
 decision = decide(strategy, snapshot, safety_margin=..., allow_overbooking=...)
 if decision.should_submit:
-    body = decision.plan.request_body()   # persist (fingerprint, record), then POST
+    persist(decision.plan)                # then POST: biddaemon.jobs.ballot_body.ballot_request
 render_decision(decision.record)          # the explanation, either way
 """
 

@@ -21,6 +21,7 @@ from biddaemon import metrics
 from biddaemon.bidding import Decision, commitments_from_record, decide
 from biddaemon.clock import utcnow
 from biddaemon.errors import BadMarketData, OperatorActionRequired, RejectedByMarket, RetryLater
+from biddaemon.jobs.ballot_body import max_runtime_text, request_body
 from biddaemon.jobs.market_snapshot import active_ballot, strategy_input
 from biddaemon.jobs.submission import IN_DOUBT, LIVE, reconcile_competition, submit
 from biddaemon.logs import get_logger
@@ -297,7 +298,7 @@ class OpportunitiesCycle:
                 state=BallotState.SUBMITTING,
                 flex_asset_ids=list(plan.flex_asset_ids),
                 planned_asset_ids=list(plan.planned_asset_ids),
-                request_body=plan.request_body(),
+                request_body=request_body(plan),
                 decision=decision.record,
                 strategy=plan.strategy,
                 created_at=now,
@@ -310,7 +311,7 @@ class OpportunitiesCycle:
                         position=position,
                         service_window_id=bid.window_id,
                         capacity=bid.capacity,
-                        max_runtime=bid.wire().get("max_runtime"),
+                        max_runtime=max_runtime_text(bid),
                         availability_rate=bid.rates.get("availability"),
                         utilisation_rate=bid.rates.get("utilisation"),
                         service_fee_rate=bid.rates.get("service_fee"),

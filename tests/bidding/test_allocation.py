@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from biddaemon.bidding import Holdings, commitments_from_record, decide
+from biddaemon.jobs.ballot_body import request_body
 from biddaemon.strategy import GuidePriceStrategy
 from biddaemon.strategy.snapshot import Schedule
 from tests.bidding.support import (
@@ -73,7 +74,7 @@ def test_capacity_committed_to_an_overlapping_window_elsewhere_is_not_promised_a
         assert "already held" in decision.record["skipped"][0]["reason"]
         return
     assert decision.plan is not None
-    assert decision.plan.request_body()["bids"][0]["capacity"] == sent
+    assert request_body(decision.plan)["bids"][0]["capacity"] == sent
     entry = decision.record["bids"][0]
     assert entry["already_held"] == [
         {"kind": "flex", "asset_id": "a1", "capacity": committed, "held_by": ["other"]}
