@@ -108,13 +108,14 @@ def held_entry(key: AssetKey, held: Row | Sum) -> dict[str, Any]:
 
 
 class _Entry:
-    """Everything held in windows of one schedule, as rows appended."""
+    """Everything held in windows of one schedule, as rows appended, and by whom."""
 
-    __slots__ = ("pattern", "rows")
+    __slots__ = ("holders", "pattern", "rows")
 
     def __init__(self, schedule_pattern: Pattern) -> None:
         self.pattern = schedule_pattern
         self.rows: list[Row] = []
+        self.holders: set[str] = set()
 
 
 class Holdings:
@@ -158,12 +159,14 @@ class Holdings:
         record["held_by"] = [holder]
         kilowatts, exact = _kilowatts_up(total)
         entry.rows.append((key, holder, total, record, kilowatts, exact))
+        entry.holders.add(holder)
 
     def release(self, holder: str) -> None:
         """Forget everything `holder` holds (its ballot was rejected, replaced or finished)."""
         for entry in self._entries.values():
-            if any(row[1] == holder for row in entry.rows):
+            if holder in entry.holders:
                 entry.rows = [row for row in entry.rows if row[1] != holder]
+                entry.holders.discard(holder)
 
     def collect(self, mine: Pattern, into: HeldTotals, *, exclude: str | None = None) -> None:
         """Add to `into` what windows overlapping `mine` hold, per asset (all assets)."""
@@ -176,6 +179,7 @@ class Holdings:
         else:  # one entry may touch several of our hours: meet each once
             candidates = set().union(*[buckets[hour] for hour in hours])
         slots, first, last = mine.week_slots, mine.first, mine.last
+        get = into.get
         for entry in candidates:
             other = entry.pattern
             if (
@@ -189,17 +193,18 @@ class Holdings:
                     continue
             elif not patterns_overlap(mine, other):
                 continue
-            for row in entry.rows:
-                if row[1] == exclude:
-                    continue
+            rows = entry.rows
+            if exclude in entry.holders:
+                rows = [row for row in rows if row[1] != exclude]
+            for row in rows:  # the hot loop: one dict lookup per holding
                 key = row[0]
-                held = into.get(key)
+                held = get(key)
                 if held is None:
                     into[key] = row
-                elif isinstance(held, Sum):
-                    held.add(row)
-                else:
+                elif type(held) is tuple:
                     into[key] = Sum(held, row)
+                else:
+                    held.add(row)  # type: ignore[union-attr]
 
     def held(
         self, schedule: Schedule, assets: Iterable[AssetKey], *, exclude: str | None = None
@@ -254,7 +259,7 @@ class WindowAllocator:
             if full is None:  # not one of the ballot's assets
                 continue
             holding = totals[key]
-            taken = holding.held_kilowatts() if isinstance(holding, Sum) else holding[4]
+            taken = holding[4] if type(holding) is tuple else holding.held_kilowatts()  # type: ignore[union-attr]
             free = full - taken if taken < full else 0
             changed[key] = free
             total += free - full

@@ -102,6 +102,8 @@ class WindowSpec:
     days: frozenset[str]
     bank_holidays: str
     capacity_required: Decimal
+    schedule: Schedule = field(init=False, repr=False, compare=False)
+    """When it recurs, built once (the engine meets it for every overlap test)."""
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -110,11 +112,10 @@ class WindowSpec:
             raise ValueError(f"bank_holidays must be 'included' or 'excluded' (window {self.id})")
         if _decimal(self.capacity_required, f"window {self.id} capacity_required") < 0:
             raise ValueError(f"window {self.id}: capacity_required must not be negative")
-        self.schedule  # noqa: B018 - validates dates, times and days
-
-    @property
-    def schedule(self) -> Schedule:
-        return Schedule(self.start_date, self.end_date, self.start_time, self.end_time, self.days)
+        schedule = Schedule(  # validates dates, times and days
+            self.start_date, self.end_date, self.start_time, self.end_time, self.days
+        )
+        object.__setattr__(self, "schedule", schedule)
 
 
 @dataclass(frozen=True, slots=True)
