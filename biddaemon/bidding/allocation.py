@@ -203,8 +203,12 @@ class Holdings:
                     into[key] = row
                 elif type(held) is tuple:
                     into[key] = Sum(held, row)
-                else:
-                    held.add(row)  # type: ignore[union-attr]
+                else:  # Sum.add, inlined
+                    held.total += row[2]  # type: ignore[union-attr]
+                    held.holders.add(row[1])  # type: ignore[union-attr]
+                    held.kilowatts += row[4]  # type: ignore[union-attr]
+                    if not row[5]:
+                        held.exact = False  # type: ignore[union-attr]
 
     def held(
         self, schedule: Schedule, assets: Iterable[AssetKey], *, exclude: str | None = None
@@ -259,7 +263,11 @@ class WindowAllocator:
             if full is None:  # not one of the ballot's assets
                 continue
             holding = totals[key]
-            taken = holding[4] if type(holding) is tuple else holding.held_kilowatts()  # type: ignore[union-attr]
+            if type(holding) is tuple:
+                taken = holding[4]
+            else:
+                assert isinstance(holding, Sum)
+                taken = holding.kilowatts if holding.exact else holding.held_kilowatts()
             free = full - taken if taken < full else 0
             changed[key] = free
             total += free - full

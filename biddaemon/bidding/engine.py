@@ -308,7 +308,10 @@ class _Deciding:
             shared.collect(mine, totals, exclude=self.competition.id)
             own.collect(mine, totals)
         allocator = WindowAllocator(fleet, totals)
-        already_held = [held_entry(key, holding) for key, holding in allocator.held]
+        already_held = [
+            holding[3] if type(holding) is tuple else held_entry(key, holding)
+            for key, holding in allocator.held
+        ]
         window_record = window_entry(window)
         planned: list[PlannedBid] = []
         for candidate in candidates:
