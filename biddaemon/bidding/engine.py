@@ -39,7 +39,7 @@ from biddaemon.bidding.allocation import (
     WindowAllocator,
     held_entry,
 )
-from biddaemon.bidding.fingerprint import content_fingerprint, fingerprint
+from biddaemon.bidding.fingerprint import both_fingerprints, content_fingerprint
 from biddaemon.bidding.overlap import pattern
 from biddaemon.bidding.plan import BallotPlan, BidSource, Decision, PlannedBid
 from biddaemon.bidding.record import RECORD_VERSION, jsonable, window_entry
@@ -383,14 +383,16 @@ class _Deciding:
         planned_ids = tuple(sorted(a.id for a in included if a.kind == "planned"))
         previous = self.snapshot.previous
         supersedes = previous.market_id if previous is not None else None
-        content = content_fingerprint(competition.id, flex, planned_ids, bids)
+        identity, content = both_fingerprints(
+            competition.id, flex, planned_ids, bids, supersedes=supersedes
+        )
         plan = BallotPlan(
             competition_id=competition.id,
             bids=tuple(bids),
             flex_asset_ids=flex,
             planned_asset_ids=planned_ids,
             supersedes=supersedes,
-            fingerprint=fingerprint(competition.id, flex, planned_ids, bids, supersedes=supersedes),
+            fingerprint=identity,
             content_fingerprint=content,
             strategy=self.strategy_name,
         )

@@ -42,7 +42,11 @@ def canonical(
     with_supersedes: bool = True,
 ) -> str:
     """The canonical JSON text that is hashed."""
-    rows = sorted(
+    return _text(competition_id, flex_ids, planned_ids, _rows(bids), supersedes, with_supersedes)
+
+
+def _rows(bids: Iterable[BidContent]) -> list[tuple[object, ...]]:
+    return sorted(
         (
             bid.window_id,
             format_capacity(bid.capacity),
@@ -51,6 +55,16 @@ def canonical(
         )
         for bid in bids
     )
+
+
+def _text(
+    competition_id: str,
+    flex_ids: Iterable[str],
+    planned_ids: Iterable[str],
+    rows: list[tuple[object, ...]],
+    supersedes: str | None,
+    with_supersedes: bool,
+) -> str:
     document: dict[str, object] = {
         "v": FINGERPRINT_VERSION,
         "competition_id": competition_id,
@@ -84,3 +98,21 @@ def content_fingerprint(
     """64 hex characters identifying what the market would hold, whatever it replaces."""
     text = canonical(competition_id, flex_ids, planned_ids, bids, with_supersedes=False)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def both_fingerprints(
+    competition_id: str,
+    flex_ids: Iterable[str],
+    planned_ids: Iterable[str],
+    bids: Iterable[BidContent],
+    *,
+    supersedes: str | None,
+) -> tuple[str, str]:
+    """(`fingerprint`, `content_fingerprint`), rendering the bids once."""
+    rows, flex, planned = _rows(bids), sorted(flex_ids), sorted(planned_ids)
+    with_it = _text(competition_id, flex, planned, rows, supersedes, True)
+    without = _text(competition_id, flex, planned, rows, None, False)
+    return (
+        hashlib.sha256(with_it.encode()).hexdigest(),
+        hashlib.sha256(without.encode()).hexdigest(),
+    )

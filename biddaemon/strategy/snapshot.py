@@ -161,6 +161,8 @@ class CompetitionSnapshot:
     availability_guide_price: Decimal | None = None
     utilisation_guide_price: Decimal | None = None
     service_fee_guide_price: Decimal | None = None
+    by_window_id: Mapping[str, WindowSpec] = field(init=False, repr=False, compare=False)
+    """The windows by id, so finding one does not walk them all."""
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -175,11 +177,12 @@ class CompetitionSnapshot:
             price = self.guide_price(rate_type)
             if price is not None:
                 _decimal(price, f"{rate_type}_guide_price")
-        seen: set[str] = set()
+        seen: dict[str, WindowSpec] = {}
         for window in self.windows:
             if window.id in seen:
                 raise ValueError(f"competition {self.id}: window id {window.id!r} appears twice")
-            seen.add(window.id)
+            seen[window.id] = window
+        object.__setattr__(self, "by_window_id", MappingProxyType(seen))
 
     def guide_price(self, rate_type: RateType) -> Decimal | None:
         if rate_type == "availability":
@@ -194,7 +197,7 @@ class CompetitionSnapshot:
         return REQUIRED_RATES.get(self.type)
 
     def window(self, window_id: str) -> WindowSpec | None:
-        return next((w for w in self.windows if w.id == window_id), None)
+        return self.by_window_id.get(window_id)
 
 
 @dataclass(frozen=True, slots=True)
