@@ -107,6 +107,15 @@ def held_entry(key: AssetKey, held: Row | Sum) -> dict[str, Any]:
     return held[3]
 
 
+def _row(key: AssetKey, holder: str, capacity: Decimal) -> Row:
+    total = ZERO + capacity
+    record: dict[str, Any] = {"kind": key[0], "asset_id": key[1]}
+    record["capacity"] = format(total, "f")
+    record["held_by"] = [holder]
+    kilowatts, exact = _kilowatts_up(total)
+    return (key, holder, total, record, kilowatts, exact)
+
+
 class _Entry:
     """Everything held in windows of one schedule, as rows appended, and by whom."""
 
@@ -148,18 +157,23 @@ class Holdings:
         )
 
     def add(self, schedule: Schedule, key: AssetKey, capacity: Decimal, holder: str) -> None:
+        entry = self._entry(schedule)
+        entry.rows.append(_row(key, holder, capacity))
+        entry.holders.add(holder)
+
+    def add_shares(self, schedule: Schedule, shares: Iterable[AssetShare], holder: str) -> None:
+        """Hold every share of one bid in `schedule` for `holder` (one index lookup)."""
+        entry = self._entry(schedule)
+        entry.rows.extend(_row((s.kind, s.asset_id), holder, s.capacity) for s in shares)
+        entry.holders.add(holder)
+
+    def _entry(self, schedule: Schedule) -> _Entry:
         entry = self._entries.get(schedule)
         if entry is None:
             entry = self._entries[schedule] = _Entry(pattern(schedule))
             for hour in entry.pattern.week_hours:
                 self._by_week_hour[hour].append(entry)
-        total = ZERO + capacity
-        record: dict[str, Any] = {"kind": key[0], "asset_id": key[1]}
-        record["capacity"] = format(total, "f")
-        record["held_by"] = [holder]
-        kilowatts, exact = _kilowatts_up(total)
-        entry.rows.append((key, holder, total, record, kilowatts, exact))
-        entry.holders.add(holder)
+        return entry
 
     def release(self, holder: str) -> None:
         """Forget everything `holder` holds (its ballot was rejected, replaced or finished)."""

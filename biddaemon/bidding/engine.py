@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
@@ -359,9 +360,7 @@ class _Deciding:
                 }
             )
             if shared is not None:
-                holder = f"this ballot, window {window.id}"
-                for share in shares:
-                    own.add(schedule, (share.kind, share.asset_id), share.capacity, holder)
+                own.add_shares(schedule, shares, f"this ballot, window {window.id}")
             planned.append(
                 PlannedBid(
                     window_id=window.id,
@@ -443,6 +442,12 @@ class _Deciding:
 
 
 _asset_key = attrgetter("key")
+
+
+@lru_cache(maxsize=4096)
+def _runtime_problem(runtime: timedelta) -> str | None:
+    """`rules.runtime_well_formed`, once per runtime: every window of a fleet shares one."""
+    return rules.runtime_well_formed(runtime)
 
 
 def _share_entry(share: AssetShare) -> dict[str, str]:
@@ -531,7 +536,10 @@ def _validate_bid(
                 adjustments.append(f"{rate_type} rate rounded from {value} to {rates[rate_type]}")
 
     runtime = bid.max_runtime
-    problem = rules.runtime_well_formed(runtime)
+    if type(runtime) is timedelta:
+        problem = _runtime_problem(runtime)
+    else:
+        problem = rules.runtime_well_formed(runtime)
     if problem is not None:
         problems.append(problem)
     elif runtime is not None:
