@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from biddaemon import metrics
 from biddaemon.bidding import Decision, decide, priority
-from biddaemon.bidding.from_market import active_ballot, strategy_input
 from biddaemon.clock import utcnow
 from biddaemon.errors import BadMarketData, OperatorActionRequired, RejectedByMarket, RetryLater
+from biddaemon.jobs.ballot_body import request_body
+from biddaemon.jobs.market_snapshot import active_ballot, strategy_input
 from biddaemon.jobs.submission import reconcile_competition, submit
 from biddaemon.logs import get_logger
 from biddaemon.markets.piclo import Ballot as MarketBallot
@@ -310,7 +311,7 @@ class OpportunitiesCycle:
                 plan,
                 decision.record,
                 {w.id: w for w in windows},
-                body=plan.request_body(),
+                body=request_body(plan),
                 now=now,
                 dry_run=self.dry_run,
             )
