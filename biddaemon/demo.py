@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from biddaemon.clock import use_clock
 from biddaemon.daemon.service import Daemon
+from biddaemon.demo_defaults import DEFAULT_SECONDS, DEFAULT_SPEED
 from biddaemon.errors import BiddaemonError
 from biddaemon.sandbox import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, SandboxConfig, SandboxServer
 from biddaemon.sandbox.defaults import DEFAULT_PROVIDER_ID
@@ -39,8 +40,6 @@ from biddaemon.store.models import (
     ServiceWindow,
 )
 
-DEFAULT_SPEED = 14_400.0  # four simulated hours per real second: ten days a minute
-DEFAULT_SECONDS = 60.0
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SENT = (BallotState.SUBMITTED, BallotState.SUPERSEDED)
 

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import typer
 
-from biddaemon.cli import EXIT_COULD_NOT_RUN, app
+from biddaemon.cli import EXIT_COULD_NOT_RUN
+from biddaemon.cli.app import app
 from biddaemon.cli.common import open_engine, prepare
-from biddaemon.inventory.apply import apply_plan
-from biddaemon.inventory.render import render_plan, render_report
-from biddaemon.inventory.sync import planned
-from biddaemon.store.database import session_factory
 
 assets_app = typer.Typer(
     help="Mirror the fleet inventory to Piclo Flex, LocalFlex and Flatpeak: plan, then apply.",
@@ -27,6 +24,9 @@ app.add_typer(assets_app, name="assets")
 @assets_app.command("plan")
 def plan_command() -> None:
     """Print, per platform and asset, what `apply` would create or change. Writes nothing."""
+    from biddaemon.inventory.render import render_plan
+    from biddaemon.inventory.sync import planned
+
     settings = prepare()
     with planned(settings) as (plan, _targets):
         typer.echo(render_plan(plan))
@@ -39,6 +39,11 @@ def apply_command(
     yes: bool = typer.Option(False, "--yes", "-y", help="Apply without asking (for scripts)."),
 ) -> None:
     """Print the plan, ask, then create and update the records it lists."""
+    from biddaemon.inventory.apply import apply_plan
+    from biddaemon.inventory.render import render_plan, render_report
+    from biddaemon.inventory.sync import planned
+    from biddaemon.store.database import session_factory
+
     settings = prepare()
     factory = session_factory(open_engine(settings))
     with planned(settings) as (plan, targets):

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import typer
 
-from biddaemon.cli import app
+from biddaemon.cli.app import app
 from biddaemon.cli.common import prepare
 from biddaemon.errors import ConfigurationError
-from biddaemon.markets.piclo import PicloClient
-from biddaemon.settings import ENV_PREFIX
 
 
 @app.command("check")
 def check_command() -> None:
     """Log in to Piclo Flex and read the flex provider and the bidding opportunities."""
+    from biddaemon.markets.piclo import PicloClient
+    from biddaemon.settings import ENV_PREFIX
+
     settings = prepare()
     settings.require_market_credentials()
     lines = [f"market: {settings.piclo.base_url}"]

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from biddaemon.cli import app
+from biddaemon.cli.app import app
 from biddaemon.cli.common import open_engine, prepare
-from biddaemon.settings import redact_url
-from biddaemon.store import migrate
-from biddaemon.store.database import reachable
 
 db_app = typer.Typer(help="Create, upgrade and inspect the database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -17,6 +14,10 @@ app.add_typer(db_app, name="db")
 @db_app.command("upgrade")
 def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
+    from biddaemon.settings import redact_url
+    from biddaemon.store import migrate
+    from biddaemon.store.database import reachable
+
     settings = prepare()
     engine = open_engine(settings, require_schema=False)
     with reachable(engine):
@@ -30,6 +31,10 @@ def downgrade(
     revision: str = typer.Argument(..., help="Target revision, e.g. -1 or base."),
 ) -> None:
     """Revert migrations down to REVISION (`base` removes every biddaemon table)."""
+    from biddaemon.settings import redact_url
+    from biddaemon.store import migrate
+    from biddaemon.store.database import reachable
+
     settings = prepare()
     engine = open_engine(settings, require_schema=False)
     with reachable(engine):
@@ -41,6 +46,9 @@ def downgrade(
 @db_app.command("current")
 def current() -> None:
     """Print the database's schema revision and the newest this biddaemon knows."""
+    from biddaemon.store import migrate
+    from biddaemon.store.database import reachable
+
     settings = prepare()
     engine = open_engine(settings, require_schema=False)
     with reachable(engine):

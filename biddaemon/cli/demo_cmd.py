@@ -5,12 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from biddaemon.cli import EXIT_COULD_NOT_RUN, app
-from biddaemon.demo import DEFAULT_SECONDS, DEFAULT_SPEED, run_demo
-from biddaemon.logs import configure_logging
+from biddaemon.cli import EXIT_COULD_NOT_RUN
+from biddaemon.cli.app import app
+from biddaemon.demo_defaults import DEFAULT_SECONDS, DEFAULT_SPEED
 
 
 @app.command("demo")
@@ -24,6 +22,12 @@ def demo_command(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the daemon's log lines."),
 ) -> None:
     """Watch biddaemon bid into the sandbox market: days of competitions in about a minute."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from biddaemon.demo import run_demo
+    from biddaemon.logs import configure_logging
+
     configure_logging(level="INFO" if verbose else "ERROR", fmt="console")
     console = Console(highlight=False, soft_wrap=True)
     console.print("[bold]biddaemon demo[/bold]: the sandbox market and the daemon, sped up")

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
 
-from biddaemon.bidding.explain import render_decision
-from biddaemon.cli import app
+from biddaemon.cli.app import app
 from biddaemon.cli.common import open_engine, prepare
-from biddaemon.store.database import session_factory
-from biddaemon.store.history import competition_history
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 @app.command("history")
@@ -21,6 +20,11 @@ def history_command(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Show every competition's ballots, bids, decisions with reasons, and outcomes."""
+    from rich.console import Console
+
+    from biddaemon.store.database import session_factory
+    from biddaemon.store.history import competition_history
+
     settings = prepare()
     engine = open_engine(settings)
     with session_factory(engine)() as session:
@@ -38,6 +42,8 @@ def history_command(
 
 
 def _print_competition(console: Console, record: dict[str, Any]) -> None:
+    from biddaemon.bidding.explain import render_decision
+
     title = f"{record['id']}  {record['name'] or ''}".rstrip()
     console.print(f"\n[bold]{title}[/bold]")
     console.print(

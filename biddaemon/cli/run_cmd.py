@@ -5,26 +5,26 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 
-import httpx
 import typer
 
-from biddaemon.cli import EXIT_COULD_NOT_RUN, EXIT_OK, app
+from biddaemon.cli import fast
+from biddaemon.cli.app import app
 from biddaemon.cli.common import open_engine, prepare
-from biddaemon.daemon.instance import lock_for
-from biddaemon.daemon.runner import run_daemon
-from biddaemon.daemon.service import Daemon
-from biddaemon.scheduler import ASSETS, OPPORTUNITIES, RESULTS
 
 
 class OnceJob(StrEnum):
-    opportunities = OPPORTUNITIES
-    results = RESULTS
-    assets = ASSETS
+    """The job names of `biddaemon.scheduler` (a test checks), spelled out: it loads APScheduler."""
+
+    opportunities = "opportunities"
+    results = "results"
+    assets = "assets"
 
 
 @app.command("run")
 def run_command() -> None:
     """Run the daemon: poll opportunities hourly and results daily, until SIGTERM."""
+    from biddaemon.daemon.runner import run_daemon
+
     settings = prepare()
     raise typer.Exit(run_daemon(settings))
 
@@ -39,6 +39,9 @@ def once_command(
     ),
 ) -> None:
     """Run one cycle now (after reconciling anything in doubt), then exit."""
+    from biddaemon.daemon.instance import lock_for
+    from biddaemon.daemon.service import Daemon
+
     settings = prepare()
     engine = open_engine(settings)
     lock = lock_for(engine)
@@ -63,14 +66,5 @@ def healthcheck_command(
 ) -> None:
     """Ask the running daemon's /healthz; exit 0 when healthy, 1 otherwise (for containers)."""
     settings = prepare(log=False)
-    host = settings.health.host
-    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - we connect, we do not bind
-        host = "127.0.0.1"
-    url = f"http://{host}:{settings.health.port}/healthz"
-    try:
-        response = httpx.get(url, timeout=timeout)
-    except httpx.HTTPError as exc:
-        typer.echo(f"unhealthy: {url} unreachable ({type(exc).__name__})", err=True)
-        raise typer.Exit(EXIT_COULD_NOT_RUN) from None
-    typer.echo(response.text)
-    raise typer.Exit(EXIT_OK if response.status_code == 200 else EXIT_COULD_NOT_RUN)
+    url = fast.health_url(settings.health.host, settings.health.port)
+    raise typer.Exit(fast.probe(url, timeout))

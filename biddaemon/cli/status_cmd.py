@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from biddaemon.cli import app
+from biddaemon.cli.app import app
 from biddaemon.cli.common import open_engine, prepare
-from biddaemon.daemon.instance import active_instance
-from biddaemon.settings import redact_url
-from biddaemon.store import migrate, queries
-from biddaemon.store.database import reachable, session_factory
 
 
 @app.command("status")
 def status_command() -> None:
     """Show the database, its schema revision, the last run of each job and ballots by state."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from biddaemon.daemon.instance import active_instance
+    from biddaemon.settings import redact_url
+    from biddaemon.store import migrate, queries
+    from biddaemon.store.database import reachable, session_factory
+
     settings = prepare()
     engine = open_engine(settings, require_schema=False)
     console = Console(soft_wrap=True)
