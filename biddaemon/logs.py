@@ -24,11 +24,11 @@ _LIBRARY_LEVELS = {
     "httpx": logging.WARNING,  # its INFO line prints every request URL
     "httpcore": logging.WARNING,
     "sqlalchemy": logging.WARNING,
-    "apscheduler": logging.INFO,
+    "apscheduler": logging.WARNING,  # INFO is internals: "executed successfully" after "failed"
     "alembic": logging.WARNING,  # chatty at INFO; migrate.py logs each upgrade itself
     "uvicorn": logging.INFO,
     "uvicorn.access": logging.WARNING,
-    "stamina": logging.INFO,
+    "stamina": logging.INFO,  # its own retry lines are off: markets.http.log_retry logs each once
 }
 
 

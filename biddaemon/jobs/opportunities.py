@@ -318,7 +318,7 @@ class OpportunitiesCycle:
                 )
             session.add(ballot)
             session.flush()
-            log.info(
+            log.debug(  # the canonical line is "ballot submitted" (or its failure)
                 "ballot persisted before sending",
                 competition=plan.competition_id,
                 ballot=ballot.id,
