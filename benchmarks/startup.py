@@ -100,7 +100,7 @@ def _rss_kb(pid: int) -> int:
     return int(match.group(1)) if match else 0
 
 
-def idle_daemon(cycles: int) -> None:
+def idle_daemon(cycles: int, extra_env: dict[str, str]) -> None:
     sandbox = subprocess.Popen(
         [BIDDAEMON, "sandbox", "--port", "0", "--speed", "3600"],
         env=_env(),
@@ -128,6 +128,7 @@ def idle_daemon(cycles: int) -> None:
                 BIDDAEMON_POLL__OPPORTUNITIES_INTERVAL_SECONDS="1",
                 BIDDAEMON_HEALTH__PORT="0",
                 BIDDAEMON_LOG_LEVEL="WARNING",
+                **extra_env,
             )
             daemon = subprocess.Popen(
                 [BIDDAEMON, "run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -158,10 +159,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--cycles", type=int, default=24)
     parser.add_argument("--skip-daemon", action="store_true")
+    parser.add_argument("--skip-startup", action="store_true")
+    parser.add_argument(
+        "--daemon-env", action="append", default=[], help="NAME=VALUE for the daemon (repeatable)"
+    )
     args = parser.parse_args()
-    startup(args.runs)
+    if not args.skip_startup:
+        startup(args.runs)
     if not args.skip_daemon:
-        idle_daemon(args.cycles)
+        idle_daemon(args.cycles, dict(item.split("=", 1) for item in args.daemon_env))
 
 
 if __name__ == "__main__":

@@ -23,9 +23,12 @@ class OnceJob(StrEnum):
 @app.command("run")
 def run_command() -> None:
     """Run the daemon: poll opportunities hourly and results daily, until SIGTERM."""
-    from biddaemon.daemon.runner import run_daemon
-
     settings = prepare()
+    from biddaemon.logs import without_rich
+
+    with without_rich():  # the daemon never prints with rich: not loading it saves memory
+        from biddaemon.daemon.runner import run_daemon
+
     raise typer.Exit(run_daemon(settings))
 
 
