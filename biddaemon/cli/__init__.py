@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from biddaemon.cli import fast
+from biddaemon.cli.failures import report
 from biddaemon.errors import BiddaemonError
 
 if TYPE_CHECKING:
@@ -22,16 +23,16 @@ EXIT_USAGE = 2
 
 
 def __getattr__(name: str) -> Any:
-    """`biddaemon.cli.app`, the Typer application, imported on first use (it loads Typer)."""
+    """`biddaemon.cli.app`, the Typer application, built on first use (it loads Typer)."""
     if name == "app":
-        from biddaemon.cli.app import app
+        from biddaemon.cli.application import app
 
         return app
     raise AttributeError(f"module 'biddaemon.cli' has no attribute {name!r}")
 
 
 def _register_commands() -> typer.Typer:
-    from biddaemon.cli.app import register_commands
+    from biddaemon.cli.application import register_commands
 
     return register_commands()
 
@@ -47,16 +48,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if answered is not None:
         return answered
     app = _register_commands()
-    import typer
-
     try:
         # Standalone mode: Typer itself turns usage errors into exit 2 and --help into 0.
         app(args=args, prog_name="biddaemon")
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else EXIT_COULD_NOT_RUN
-    except BiddaemonError as error:
-        typer.echo(f"biddaemon: {error}", err=True)
-        return exit_code_for(error)
+    except (Exception, KeyboardInterrupt) as error:
+        # The one place errors become sentences: the user's mistakes without a traceback, bugs
+        # with one (biddaemon.cli.failures).
+        return report(error)
     return EXIT_OK
 
 

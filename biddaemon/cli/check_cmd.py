@@ -12,13 +12,15 @@ the raw answers, secrets removed, for a support ticket.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from biddaemon.cli.app import app
-from biddaemon.cli.common import prepare
+from biddaemon.cli.application import app
+from biddaemon.cli.common import market_credentials, prepare
+from biddaemon.cli.output import JSON_OPTION_HELP, print_json
 from biddaemon.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
 
 @app.command("check")
 def check_command(
+    as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
     contract: bool = typer.Option(
         False, "--contract", help="Compare every answer the daemon relies on with its models."
     ),
@@ -41,16 +44,17 @@ def check_command(
     from biddaemon.markets.piclo import PicloClient
     from biddaemon.settings import ENV_PREFIX
 
-    settings = prepare()
-    settings.require_market_credentials()
+    settings = prepare(needs=(market_credentials,))  # the market only: no database is touched
     if contract or save is not None:
-        _check_contract(settings, save)
+        _check_contract(settings, save, as_json=as_json)
         return
     lines = [f"market: {settings.piclo.base_url}"]
+    report: dict[str, object] = {"market": settings.piclo.base_url}
     with PicloClient.from_settings(settings.piclo) as piclo:
         expires = piclo.authenticate()
         until = f" (token valid until {expires:%Y-%m-%d %H:%M} UTC)" if expires else ""
         lines.append(f"login: ok as client {settings.piclo.client_id}{until}")
+        report["login"] = {"client_id": settings.piclo.client_id, "token_expires": expires}
         providers = piclo.list_flex_providers()
         mine = next((p for p in providers if p.id == settings.piclo.provider_id), None)
         if mine is None:
@@ -64,8 +68,21 @@ def check_command(
                 }
             )
         lines.append(f"flex provider: {mine.id} ({mine.name or 'no name'})")
+        report["flex_provider"] = {"id": mine.id, "name": mine.name}
         opportunities = piclo.list_bidding_opportunities()
     lines.append(f"bidding opportunities: {len(opportunities)}")
+    report["bidding_opportunities"] = [
+        {
+            "competition_id": o.competition_id,
+            "flex_assets": len(o.assets.flex),
+            "planned_assets": len(o.assets.planned),
+            "qualifying_mw": o.total_capacity,
+        }
+        for o in opportunities
+    ]
+    if as_json:
+        print_json(report)
+        return
     for opportunity in opportunities:
         assets = opportunity.assets
         lines.append(
@@ -75,7 +92,7 @@ def check_command(
     typer.echo("\n".join(lines))
 
 
-def _check_contract(settings: Settings, save: Path | None) -> None:
+def _check_contract(settings: Settings, save: Path | None, *, as_json: bool) -> None:
     from biddaemon.cli import EXIT_COULD_NOT_RUN
     from biddaemon.logs import SecretRedactor
     from biddaemon.markets.piclo import PicloClient
@@ -89,7 +106,7 @@ def _check_contract(settings: Settings, save: Path | None) -> None:
             raise typer.BadParameter(
                 f"cannot create {save}: {reason}", param_hint="--save"
             ) from None
-    assert settings.piclo.api_key is not None  # require_market_credentials
+    assert settings.piclo.api_key is not None  # checked by prepare(needs=market_credentials)
     api_key = settings.piclo.api_key.get_secret_value()
     with PicloClient.from_settings(settings.piclo) as piclo:
         report = check_contract(piclo, api_key)
@@ -106,6 +123,21 @@ def _check_contract(settings: Settings, save: Path | None) -> None:
     if save is not None:
         written = save_answers(report, save, settings.secret_values())
         lines.append(f"raw answers (secrets removed): {len(written)} file(s) in {save}")
-    typer.echo(redactor.scrub_text("\n".join(lines)))
+    if as_json:
+        print_json(
+            redactor.scrub(
+                {
+                    "market": settings.piclo.base_url,
+                    "answers": [
+                        {"name": a.name, "request": a.request, "items": a.items, "note": a.note}
+                        for a in report.answers
+                    ],
+                    "differences": [asdict(d) for d in report.differences],
+                    "saved": str(save) if save is not None else None,
+                }
+            )
+        )
+    else:
+        typer.echo(redactor.scrub_text("\n".join(lines)))
     if not report.ok:
         raise typer.Exit(EXIT_COULD_NOT_RUN)

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import typer
 
-from biddaemon.cli.app import app
+from biddaemon.cli.application import app
 from biddaemon.cli.common import open_engine, prepare
+from biddaemon.cli.database_checks import DatabaseUse
+from biddaemon.cli.output import JSON_OPTION_HELP, print_json
 
 db_app = typer.Typer(help="Create, upgrade and inspect the database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 
 @db_app.command("upgrade")
-def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
-    """Apply migrations up to REVISION (default: the newest)."""
+def upgrade(
+    revision: str = typer.Argument("head", help="Target revision."),
+    create_dirs: bool = typer.Option(
+        False, "--create-dirs", help="Create the SQLite file's folder if it does not exist."
+    ),
+) -> None:
+    """Apply migrations up to REVISION (default: the newest); creates a new SQLite file."""
     from biddaemon.settings import redact_url
     from biddaemon.store import migrate
     from biddaemon.store.database import reachable
 
-    settings = prepare()
+    settings = prepare(database=DatabaseUse.CREATE, create_dirs=create_dirs)
     engine = open_engine(settings, require_schema=False)
     with reachable(engine):
         migrate.upgrade(engine, revision)
@@ -35,7 +42,7 @@ def downgrade(
     from biddaemon.store import migrate
     from biddaemon.store.database import reachable
 
-    settings = prepare()
+    settings = prepare(database=DatabaseUse.READ)
     engine = open_engine(settings, require_schema=False)
     with reachable(engine):
         migrate.downgrade(engine, revision)
@@ -44,15 +51,19 @@ def downgrade(
 
 
 @db_app.command("current")
-def current() -> None:
+def current(as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP)) -> None:
     """Print the database's schema revision and the newest this biddaemon knows."""
     from biddaemon.store import migrate
     from biddaemon.store.database import reachable
 
-    settings = prepare()
+    settings = prepare(database=DatabaseUse.READ)
     engine = open_engine(settings, require_schema=False)
     with reachable(engine):
         now = migrate.current_revision(engine)
+    engine.dispose()
     head = migrate.head_revision()
+    if as_json:
+        print_json({"current": now, "head": head, "up_to_date": now == head})
+        return
     state = "up to date" if now == head else "needs `biddaemon db upgrade`"
     typer.echo(f"current: {now or 'none'}\nhead: {head}\n{state}")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from biddaemon.cli.app import app
+from biddaemon.cli.application import app
 from biddaemon.sandbox.defaults import (
     DEFAULT_API_KEY,
     DEFAULT_CLIENT_ID,
