@@ -28,6 +28,7 @@ from pathlib import Path
 
 BIN = Path(sys.executable).parent
 BIDDAEMON = str(BIN / "biddaemon")
+SOURCE: str | None = None  # --source: another checkout, run through `biddaemon.cli.main`
 TIME = Path("/usr/bin/time")
 DEVNULL = subprocess.DEVNULL
 COMMANDS = (["--help"], ["--version"], ["config"], ["healthcheck"])
@@ -48,7 +49,14 @@ class _Healthy(http.server.BaseHTTPRequestHandler):
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("BIDDAEMON_")}
     env.update(extra)
+    if SOURCE:
+        env["PYTHONPATH"] = SOURCE
     return env
+
+
+def _biddaemon() -> list[str]:
+    code = "import sys; from biddaemon.cli import main; sys.exit(main())"
+    return [sys.executable, "-c", code] if SOURCE else [BIDDAEMON]
 
 
 def _timed(argv: list[str], env: dict[str, str]) -> tuple[float, int, int]:
@@ -83,7 +91,7 @@ def startup(runs: int) -> None:
         )
         print(f"{'python -c pass':28s} {bare * 1000:7.0f} ms")
         for command in COMMANDS:
-            results = [_timed([BIDDAEMON, *command], env) for _ in range(runs)]
+            results = [_timed([*_biddaemon(), *command], env) for _ in range(runs)]
             wall = statistics.median(r[0] for r in results)
             rss = max(r[1] for r in results) / 1024
             codes = sorted({r[2] for r in results})
@@ -102,7 +110,7 @@ def _rss_kb(pid: int) -> int:
 
 def idle_daemon(cycles: int, extra_env: dict[str, str]) -> None:
     sandbox = subprocess.Popen(
-        [BIDDAEMON, "sandbox", "--port", "0", "--speed", "3600"],
+        [*_biddaemon(), "sandbox", "--port", "0", "--speed", "3600"],
         env=_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -127,14 +135,19 @@ def idle_daemon(cycles: int, extra_env: dict[str, str]) -> None:
                 BIDDAEMON_DRY_RUN="false",
                 BIDDAEMON_POLL__OPPORTUNITIES_INTERVAL_SECONDS="1",
                 BIDDAEMON_HEALTH__PORT="0",
-                BIDDAEMON_LOG_LEVEL="WARNING",
+                BIDDAEMON_LOG_LEVEL="INFO",
+                BIDDAEMON_LOG_FORMAT="json",
                 **extra_env,
             )
-            daemon = subprocess.Popen(
-                [BIDDAEMON, "run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
+            log = Path(folder) / "daemon.log"
+            with log.open("w") as sink:
+                daemon = subprocess.Popen([*_biddaemon(), "run"], env=env, stdout=sink, stderr=sink)
             try:
-                time.sleep(3)  # start-up: migrations, reconciliation, the first cycle
+                deadline = time.monotonic() + 120  # start-up: migrations, reconciliation
+                while "biddaemon running" not in log.read_text():
+                    if daemon.poll() is not None or time.monotonic() > deadline:
+                        raise SystemExit(f"the daemon did not start:\n{log.read_text()[-2000:]}")
+                    time.sleep(0.2)
                 samples = []
                 for _ in range(cycles):
                     if daemon.poll() is not None:
@@ -147,10 +160,12 @@ def idle_daemon(cycles: int, extra_env: dict[str, str]) -> None:
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=20)
+    quarter = max(1, cycles // 4)
     print(
         f"idle daemon RSS over {cycles} fast-clock cycles (one simulated hour each): "
         f"first {samples[0]:.1f} MB, min {min(samples):.1f}, max {max(samples):.1f}, "
-        f"last {samples[-1]:.1f} MB"
+        f"last {samples[-1]:.1f} MB; mean of the last quarter "
+        f"{statistics.mean(samples[-quarter:]):.1f} MB"
     )
 
 
@@ -163,7 +178,10 @@ def main() -> None:
     parser.add_argument(
         "--daemon-env", action="append", default=[], help="NAME=VALUE for the daemon (repeatable)"
     )
+    parser.add_argument("--source", help="another checkout to measure (e.g. the one before)")
     args = parser.parse_args()
+    global SOURCE
+    SOURCE = args.source
     if not args.skip_startup:
         startup(args.runs)
     if not args.skip_daemon:
