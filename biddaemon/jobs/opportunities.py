@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from biddaemon import metrics
 from biddaemon.bidding import Decision, decide, priority
-from biddaemon.bidding.from_market import active_ballot, strategy_input
 from biddaemon.clock import utcnow
 from biddaemon.errors import BadMarketData, OperatorActionRequired, RejectedByMarket, RetryLater
+from biddaemon.jobs.ballot_body import request_body
+from biddaemon.jobs.market_snapshot import active_ballot, strategy_input
 from biddaemon.jobs.submission import reconcile_competition, submit
 from biddaemon.logs import get_logger
 from biddaemon.markets.piclo import Ballot as MarketBallot
@@ -35,16 +36,18 @@ from biddaemon.markets.piclo import (
 from biddaemon.settings import Settings
 from biddaemon.store import ballots as store_ballots
 from biddaemon.store.ballots import landing_horizon
+from biddaemon.store.competitions import (
+    bid_into_but_not_listed,
+    record_observation,
+    save_competition,
+    save_decision,
+)
 from biddaemon.store.database import transaction
 from biddaemon.store.ledger import Ledger, held_elsewhere
 from biddaemon.store.models import (
     BallotState,
     InventoryAsset,
-    OpportunityObservation,
 )
-from biddaemon.store.models import Competition as StoredCompetition
-from biddaemon.store.models import ServicePeriod as StoredPeriod
-from biddaemon.store.models import ServiceWindow as StoredWindow
 from biddaemon.strategy.base import Strategy
 from biddaemon.strategy.snapshot import Commitment, WindowSpec
 
@@ -63,6 +66,8 @@ class OpportunitiesReport:
     not_sent: dict[str, str] = field(default_factory=dict)
     refused: dict[str, list[str]] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    unrecorded: dict[str, str] = field(default_factory=dict)
+    reread: dict[str, str] = field(default_factory=dict)
     stopped_early: bool = False
 
     def as_details(self) -> dict[str, Any]:
@@ -75,6 +80,8 @@ class OpportunitiesReport:
             "not_sent": self.not_sent,
             "refused": self.refused,
             "skipped": self.skipped,
+            "unrecorded": self.unrecorded,
+            "reread": self.reread,
             "stopped_early": self.stopped_early,
         }
 
@@ -114,7 +121,7 @@ class OpportunitiesCycle:
         report.opportunities = len(opportunities)
         for error in unreadable:
             self._skip(report, error.competition_id or "(unreadable entry)", str(error))
-        self._record_observations(opportunities)
+        self._record_observations(opportunities, report)
         with self.factory() as session:
             self._ledger = Ledger.load(session, utcnow(), self.settings.safety_margin)
             opportunities = _priority(self._ledger, opportunities)
@@ -207,65 +214,66 @@ class OpportunitiesCycle:
 
     # -- persistence --------------------------------------------------------------------
 
-    def _record_observations(self, opportunities: list[BiddingOpportunity]) -> None:
+    def _record_observations(
+        self, opportunities: list[BiddingOpportunity], report: OpportunitiesReport
+    ) -> None:
+        """One row per listed opportunity, each alone: one that cannot be stored stops nothing."""
         now = utcnow()
         with transaction(self.factory) as session:
             for opportunity in opportunities:
-                session.add(
-                    OpportunityObservation(
-                        competition_id=opportunity.competition_id,
-                        observed_at=now,
-                        flex_asset_ids=list(opportunity.assets.flex),
-                        planned_asset_ids=list(opportunity.assets.planned),
-                        total_capacity=opportunity.total_capacity,
-                        dry_run=self.dry_run,
+                reason = record_observation(session, opportunity, now, dry_run=self.dry_run)
+                if reason is not None:
+                    report.unrecorded[opportunity.competition_id] = reason
+                    log.warning(
+                        "observation not stored as listed",
+                        competition=opportunity.competition_id,
+                        reason=reason,
                     )
+        self._reread_departed(opportunities, report)
+
+    def _reread_departed(
+        self, opportunities: list[BiddingOpportunity], report: OpportunitiesReport
+    ) -> None:
+        """Read once more each competition we bid into that left the list (issue: changes).
+
+        It closed early, was cancelled or was extended; storing what the market says now lets
+        the results job ask at the right time, and `history` show what changed.
+        """
+        with self.factory() as session:
+            departed = bid_into_but_not_listed(session, (o.competition_id for o in opportunities))
+        for competition_id in departed:
+            if self.stop.is_set():
+                return
+            try:
+                competition = self.client.get_competition(competition_id)
+                self._store_competition(competition, utcnow())
+            except OperatorActionRequired:
+                raise
+            except (BadMarketData, RejectedByMarket, RetryLater) as exc:
+                report.reread[competition_id] = str(exc)
+                log.warning("re-read failed", competition=competition_id, reason=str(exc))
+            except Exception as exc:
+                log.exception("re-read failed unexpectedly", competition=competition_id)
+                report.reread[competition_id] = f"internal error: {type(exc).__name__}: {exc}"
+            else:
+                log.info(
+                    "re-read a competition that left the list",
+                    competition=competition_id,
+                    status=competition.status.value,
                 )
 
     def _store_competition(self, competition: Competition, now: datetime) -> None:
         """Upsert the competition with its periods and windows, and the raw payload."""
         with transaction(self.factory) as session:
-            row = session.get(StoredCompetition, competition.id)
-            if row is None:
-                row = StoredCompetition(id=competition.id, first_observed_at=now, done=False)
-                session.add(row)
-            row.reference = competition.reference
-            row.name = competition.name
-            row.operator_name = competition.operator_name
-            row.type = str(competition.type)
-            row.need_direction = competition.need_direction.value
-            row.status = competition.status.value
-            row.competition_open = competition.competition_open
-            row.competition_close = competition.competition_close
-            row.raw = competition.to_wire()
-            row.observed_at = now
-            periods = {p.id: p for p in row.periods}
-            for period in competition.service_periods:
-                stored = periods.get(period.id)
-                if stored is None:
-                    stored = StoredPeriod(id=period.id)
-                    row.periods.append(stored)
-                stored.name = period.name
-                stored.start_date = period.start_date
-                stored.end_date = period.end_date
-                windows = {w.id: w for w in stored.windows}
-                for window in period.service_windows:
-                    stored_window = windows.get(window.id)
-                    if stored_window is None:
-                        stored_window = StoredWindow(id=window.id, competition_id=competition.id)
-                        stored.windows.append(stored_window)
-                    stored_window.name = window.name
-                    stored_window.start_time = window.start_time
-                    stored_window.end_time = window.end_time
-                    stored_window.days = [day.value for day in window.days]
-                    stored_window.bank_holidays = window.bank_holidays.value
-                    stored_window.capacity_required = window.capacity_required
+            changes = save_competition(session, competition, now, dry_run=self.dry_run)
+        for change in changes:
+            log.warning(
+                "competition changed after we bid", competition=competition.id, change=change
+            )
 
     def _store_decision(self, competition_id: str, decision: Decision, now: datetime) -> None:
         with transaction(self.factory) as session:
-            row = session.get_one(StoredCompetition, competition_id)
-            row.last_decision = decision.record
-            row.last_decided_at = now
+            save_decision(session, competition_id, decision.record, now)
 
     def _settle(self, competition_id: str, listing: list[MarketBallot]) -> None:
         """Reconcile what is in doubt and adopt what the market holds that we do not know;
@@ -303,7 +311,7 @@ class OpportunitiesCycle:
                 plan,
                 decision.record,
                 {w.id: w for w in windows},
-                body=plan.request_body(),
+                body=request_body(plan),
                 now=now,
                 dry_run=self.dry_run,
             )
