@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from biddaemon.cli import app
+from biddaemon.cli.application import app
 from biddaemon.cli.common import open_engine, prepare
 from biddaemon.cli.database_checks import DatabaseUse
 from biddaemon.cli.output import JSON_OPTION_HELP, print_json
-from biddaemon.daemon.instance import holding
-from biddaemon.settings import redact_url
-from biddaemon.store import migrate
-from biddaemon.store import repair as schema_repair
-from biddaemon.store.database import reachable
 
 db_app = typer.Typer(help="Create, upgrade and inspect the database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -27,6 +22,11 @@ def upgrade(
 ) -> None:
     """Apply migrations up to REVISION (default: the newest) in one transaction; creates a new
     SQLite file. Takes the instance lock: refused, naming the holder, while one is active."""
+    from biddaemon.daemon.instance import holding
+    from biddaemon.settings import redact_url
+    from biddaemon.store import migrate
+    from biddaemon.store.database import reachable
+
     settings = prepare(database=DatabaseUse.CREATE, create_dirs=create_dirs)
     engine = open_engine(settings, require_schema=False)
     with reachable(engine), holding(engine):
@@ -40,6 +40,11 @@ def downgrade(
     revision: str = typer.Argument(..., help="Target revision, e.g. -1 or base."),
 ) -> None:
     """Revert migrations down to REVISION (`base` removes every biddaemon table)."""
+    from biddaemon.daemon.instance import holding
+    from biddaemon.settings import redact_url
+    from biddaemon.store import migrate
+    from biddaemon.store.database import reachable
+
     settings = prepare(database=DatabaseUse.READ)
     engine = open_engine(settings, require_schema=False)
     with reachable(engine), holding(engine):
@@ -51,6 +56,9 @@ def downgrade(
 @db_app.command("current")
 def current(as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP)) -> None:
     """Print the database's schema revision and the newest this biddaemon knows."""
+    from biddaemon.store import migrate
+    from biddaemon.store.database import reachable
+
     settings = prepare(database=DatabaseUse.READ)
     engine = open_engine(settings, require_schema=False)
     with reachable(engine):
@@ -71,6 +79,12 @@ def repair() -> None:
     For a database an older biddaemon was killed while migrating ("half-applied schema").
     Refuses, changing nothing, if a leftover holds data. Takes the instance lock.
     """
+    from biddaemon.daemon.instance import holding
+    from biddaemon.settings import redact_url
+    from biddaemon.store import migrate
+    from biddaemon.store import repair as schema_repair
+    from biddaemon.store.database import reachable
+
     settings = prepare(database=DatabaseUse.READ)
     engine = open_engine(settings, require_schema=False)
     with reachable(engine), holding(engine):

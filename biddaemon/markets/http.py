@@ -200,6 +200,44 @@ class _AttemptFailed(Exception):
     def __init__(self, failure: Failure) -> None:
         super().__init__(f"{failure.where}: {failure.reason}")
         self.failure = failure
+        self.asked_wait: float | None = None  # the market's Retry-After, when we honour it
+
+
+def log_retry(details: stamina.instrumentation.RetryDetails) -> None:
+    """stamina's one on-retry hook: one log line per retry, saying what, attempt, wait and why.
+
+    It replaces stamina's own instrumentation, which logs every retry a second time and names
+    the call `<context block>`. `wait_seconds` is the wait the market asked for (None: our
+    backoff); `scheduled_seconds` is what stamina will actually sleep.
+    """
+    cause = details.caused_by
+    if isinstance(cause, _AttemptFailed):
+        asked = cause.asked_wait
+        log.info(
+            "market call will be retried",
+            call=cause.failure.where,
+            attempt=details.retry_num,
+            reason=cause.failure.reason,
+            wait_seconds=asked,
+            wait="as the market asked" if asked is not None else "backoff",
+            scheduled_seconds=round(details.wait_for, 3),
+        )
+    else:
+        log.info(
+            "call will be retried",
+            call=details.name,
+            attempt=details.retry_num,
+            reason=f"{type(cause).__name__}: {cause}",
+            scheduled_seconds=round(details.wait_for, 3),
+        )
+
+
+def install_retry_logging() -> None:
+    """Make `log_retry` stamina's only hook (no Prometheus counter, no second log line)."""
+    stamina.instrumentation.set_on_retry_hooks([log_retry])
+
+
+install_retry_logging()
 
 
 class MarketHttp:
@@ -271,23 +309,13 @@ class MarketHttp:
     ) -> httpx.Response:
         self._check_origin(url)
         calls = [0]  # HTTP calls made, for messages
-        attempt_number = [0]  # stamina's attempt in progress
         started = time.monotonic()
 
         def should_retry(exc: Exception) -> bool | float:
             if not isinstance(exc, _AttemptFailed):
                 return False
             decision = self._retry_decision(exc.failure, started)
-            if decision is not False and attempt_number[0] < self.policy.attempts:
-                wait = decision if not isinstance(decision, bool) else None
-                log.info(
-                    "market call will be retried",
-                    call=exc.failure.where,
-                    attempt=attempt_number[0],
-                    reason=exc.failure.reason,
-                    wait_seconds=wait,
-                    wait="as the market asked" if wait is not None else "backoff",
-                )
+            exc.asked_wait = decision if not isinstance(decision, bool) else None  # for log_retry
             return decision
 
         try:
@@ -299,7 +327,6 @@ class MarketHttp:
                 wait_max=self.policy.wait_max,
                 wait_jitter=self.policy.wait_jitter,
             ):
-                attempt_number[0] = attempt.num
                 with attempt:
                     return self._exchange(
                         method,
