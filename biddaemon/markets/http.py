@@ -47,6 +47,7 @@ from biddaemon.errors import (
     RetryLater,
 )
 from biddaemon.logs import get_logger
+from biddaemon.markets.text import storable
 
 log = get_logger(__name__)
 
@@ -431,7 +432,7 @@ class MarketHttp:
                 write=write,
                 calls=calls[0],
                 response=response,
-                detail=self._redact(self._describe_error(response)),
+                detail=storable(self._redact(self._describe_error(response))),
                 retry_after=retry_after,
                 reauthenticated=reauthenticated,
                 origin=self._origin,

@@ -36,6 +36,16 @@ def storable_problem(value: str) -> str | None:
     return None
 
 
+def storable(text: str) -> str:
+    """`text` with NUL and lone surrogates escaped (`\\x00`, `\\ud800`): safe to store and log.
+
+    For the market's own explanations (an error body), which are recorded, not refused.
+    """
+    if storable_problem(text) is None:
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
 def check_text(max_chars: int) -> Callable[[str], str]:
     """A validator: storable text of at most `max_chars` characters."""
 
@@ -48,6 +58,15 @@ def check_text(max_chars: int) -> Callable[[str], str]:
         return value
 
     return check
+
+
+def is_market_id(value: object) -> bool:
+    """Whether `value` is an id `check_market_id` accepts."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_ID_CHARS
+        and _MARKET_ID.fullmatch(value) is not None
+    )
 
 
 def check_market_id(value: str) -> str:

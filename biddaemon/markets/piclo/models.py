@@ -46,6 +46,7 @@ from biddaemon.markets.text import (
     check_market_id,
     check_text,
     check_token,
+    is_market_id,
 )
 from biddaemon.quantities import MONEY_PLACES, MW_PLACES, quantise
 
@@ -499,8 +500,8 @@ def _competition_id_in(data: Any) -> str | None:
     if isinstance(data, dict):
         for key in ("competition_id", "id"):
             value = data.get(key)
-            if isinstance(value, str) and value:
-                return value
+            if is_market_id(value):  # it is recorded with the error: never an unstorable one
+                return str(value)
     return None
 
 

@@ -223,3 +223,20 @@ def test_a_deeply_nested_error_body_is_still_a_rejection(
     market.on("GET", routes.competition("z8mpC6x"), httpx.Response(400, content=nested))
     with pytest.raises(RejectedByMarket):
         client.get_competition("z8mpC6x")
+
+
+def test_a_rejection_whose_text_cannot_be_stored_is_recorded_escaped(
+    market: FakeMarket, client: PicloClient
+) -> None:
+    body = json.dumps({"detail": "no\x00pe \ud800"}).encode()  # JSON escapes, as a market may
+    market.on("GET", routes.competition("z8mpC6x"), httpx.Response(400, content=body))
+    with pytest.raises(RejectedByMarket) as caught:
+        client.get_competition("z8mpC6x")
+    assert caught.value.detail == "no\\x00pe \\ud800"
+    caught.value.detail.encode("utf-8")
+
+
+def test_bad_market_data_never_names_a_competition_by_an_unstorable_id() -> None:
+    error = refused(BiddingOpportunity, OPPORTUNITY | {"competition_id": "z8\ud800", "assets": 1})
+    assert error.competition_id is None
+    str(error).encode("utf-8")
