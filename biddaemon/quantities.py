@@ -49,7 +49,7 @@ def check_fits(value: Decimal, places: int, precision: int = PRECISION) -> Decim
     if not value.is_finite():
         raise ValueError(f"must be a finite number, not {value}")
     limit = limit_for(places, precision)
-    if abs(value) > limit:
+    if value.copy_abs() > limit:  # abs() rounds in the context: it overflows on 1e999999999
         raise ValueError(f"must be at most {limit} in magnitude")
     return value
 

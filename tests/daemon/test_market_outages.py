@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from biddaemon.cli import main
 from biddaemon.daemon import runner, service
 from biddaemon.daemon.health import HealthState, evaluate
 from biddaemon.errors import CredentialsRefused
@@ -174,3 +175,18 @@ def test_run_resumes_by_itself_after_two_refused_logins(
         stop.set()
         thread.join(timeout=20)
     assert exit_codes == [0]
+
+
+def test_once_still_exits_1_when_the_login_is_refused(
+    market: SandboxServer,
+    engine: Engine,
+    sqlite_url: str,
+    refuse_logins: Callable[[bool], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env = {**market_env(market.base_url), "BIDDAEMON_DATABASE_URL": sqlite_url}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    refuse_logins(True)
+    assert main(["once", "--job", "opportunities"]) == 1
+    assert logins(market) == [401]  # once does not wait for a retry

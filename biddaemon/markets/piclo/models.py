@@ -126,7 +126,7 @@ def _price(value: Decimal) -> Decimal:
 
 def _bounded(limit: Decimal) -> Callable[[Decimal], Decimal]:
     def check(value: Decimal) -> Decimal:
-        if abs(value) > limit:
+        if value.copy_abs() > limit:
             raise ValueError(f"must be at most {limit} in magnitude")
         return value
 
