@@ -121,9 +121,18 @@ class AmbiguousSubmission(BiddaemonError):
     was sent, so reconciliation can recognise it.
     """
 
-    def __init__(self, message: str, *, sent: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        sent: Mapping[str, Any] | None = None,
+        status_code: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.sent = dict(sent) if sent is not None else None
+        # The status the market answered, if it answered: then it has finished with the request
+        # and the write cannot land later (reconciliation need not wait for it).
+        self.status_code = status_code
 
 
 class BadMarketData(BiddaemonError):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Protocol
@@ -32,6 +33,51 @@ class BidContent(Protocol):
     def max_runtime(self) -> timedelta | None: ...
 
 
+BidIdentity = tuple[str, str, str | None, tuple[tuple[str, str], ...]]
+BallotIdentity = tuple[tuple[BidIdentity, ...], tuple[str, ...], tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class BidValues:
+    """A bid's content, whoever holds it: a plan, a stored row, the market's answer."""
+
+    window_id: str
+    capacity: Decimal
+    rates: Mapping[str, Decimal]
+    max_runtime: timedelta | None
+
+
+def bid_identity(bid: BidContent) -> BidIdentity:
+    """What tells one bid from another on the wire: window, capacity, runtime, rates."""
+    return (
+        bid.window_id,
+        format_capacity(bid.capacity),
+        None if bid.max_runtime is None else format_runtime(bid.max_runtime),
+        tuple(sorted((str(kind), format_price(value)) for kind, value in bid.rates.items())),
+    )
+
+
+def ballot_identity(
+    flex_ids: Iterable[str], planned_ids: Iterable[str], bids: Iterable[BidContent]
+) -> BallotIdentity:
+    """What the market holds, order aside: used by the fingerprint, reconciliation and bid
+    matching alike, so a ballot we sent and the one the market lists are compared one way."""
+    return (
+        tuple(sorted(bid_identity(bid) for bid in bids)),
+        tuple(sorted(flex_ids)),
+        tuple(sorted(planned_ids)),
+    )
+
+
+def runtime_of_text(text: str | None) -> timedelta | None:
+    """A stored `[D]THH:MM:SS` runtime back to a timedelta (None stays None)."""
+    if text is None:
+        return None
+    day_part, _, clock = text.rpartition("T")
+    hours, minutes, seconds = (int(part) for part in clock.split(":"))
+    return timedelta(days=int(day_part or 0), hours=hours, minutes=minutes, seconds=seconds)
+
+
 def canonical(
     competition_id: str,
     flex_ids: Iterable[str],
@@ -42,19 +88,11 @@ def canonical(
     with_supersedes: bool = True,
 ) -> str:
     """The canonical JSON text that is hashed."""
-    rows = sorted(
-        (
-            bid.window_id,
-            format_capacity(bid.capacity),
-            None if bid.max_runtime is None else format_runtime(bid.max_runtime),
-            sorted((str(kind), format_price(value)) for kind, value in bid.rates.items()),
-        )
-        for bid in bids
-    )
+    rows, flex, planned = ballot_identity(flex_ids, planned_ids, bids)
     document: dict[str, object] = {
         "v": FINGERPRINT_VERSION,
         "competition_id": competition_id,
-        "assets": {"flex": sorted(flex_ids), "planned": sorted(planned_ids)},
+        "assets": {"flex": list(flex), "planned": list(planned)},
         "bids": rows,
     }
     if with_supersedes:

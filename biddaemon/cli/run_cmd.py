@@ -46,7 +46,7 @@ def once_command(
     try:
         daemon = Daemon(settings, engine)
         try:
-            daemon.reconcile_all()
+            daemon.reconcile_all(wait_for_landings=True)
             for name in job or [OnceJob.opportunities, OnceJob.results]:
                 details = getattr(daemon, name.value)()
                 typer.echo(f"{name.value}: {json.dumps(details, default=str, sort_keys=True)}")

@@ -10,7 +10,7 @@ from biddaemon.cli import app
 from biddaemon.cli.common import open_engine, prepare
 from biddaemon.daemon.instance import active_instance
 from biddaemon.settings import redact_url
-from biddaemon.store import migrate, queries
+from biddaemon.store import ballots, migrate, queries
 from biddaemon.store.database import reachable, session_factory
 
 
@@ -34,6 +34,7 @@ def status_command() -> None:
         jobs = queries.job_summaries(session)
         states = queries.ballots_by_state(session)
         open_count = queries.open_competitions(session)
+        doubtful = ballots.doubts(session)
     table = Table("job", "last run", "status", "last success", "error", title="jobs")
     for job in jobs:
         table.add_row(
@@ -50,3 +51,6 @@ def status_command() -> None:
     console.print(f"open competitions: {open_count}")
     summary = ", ".join(f"{state.value} {count}" for state, count in sorted(states.items()))
     console.print(f"ballots: {summary or 'none'}")
+    for competition, ballot, reason in doubtful:
+        # Nothing is sent for this competition until its ballot is reconciled.
+        console.print(f"in doubt: competition {competition} (ballot {ballot}): {reason}")

@@ -35,6 +35,9 @@ class HealthState:
     job_summaries: Callable[[], list[JobSummary]] = field(default=lambda: [])
     halted: Callable[[], str | None] = field(default=lambda: None)
     """Why market work is halted now (a refused login), or None."""
+    # (competition, ballot, reason) of ballots in doubt: named so an operator sees which
+    # competition is not bid, and why (the daemon bids everything else meanwhile).
+    in_doubt: Callable[[], list[tuple[str, int, str]]] = field(default=lambda: [])
 
 
 def evaluate(state: HealthState, now: datetime | None = None) -> tuple[bool, dict[str, Any]]:
@@ -69,6 +72,16 @@ def evaluate(state: HealthState, now: datetime | None = None) -> tuple[bool, dic
             since = f"since {last_success.isoformat()}" if last_success else "ever"
             reasons.append(f"{job}: no successful run {since} (allowed {allowed})")
     body["jobs"] = jobs
+    try:
+        doubtful = state.in_doubt()
+    except Exception as exc:
+        doubtful = []
+        reasons.append(f"database: {exc}")
+    if doubtful:
+        body["in_doubt"] = [
+            {"competition": competition, "ballot": ballot, "reason": reason}
+            for competition, ballot, reason in doubtful
+        ]
     if reasons:
         return False, {**body, "status": "failing", "reasons": reasons}
     return True, {**body, "status": "ok"}

@@ -37,6 +37,7 @@ from biddaemon.logs import get_logger
 from biddaemon.metrics import BallotStateCollector
 from biddaemon.scheduler import OPPORTUNITIES, build_scheduler
 from biddaemon.settings import ENV_PREFIX, Settings
+from biddaemon.store import ballots as store_ballots
 from biddaemon.store import queries
 from biddaemon.store.database import session_factory
 from biddaemon.store.migrate import connect
@@ -60,6 +61,7 @@ def run_daemon(settings: Settings, *, stop: threading.Event | None = None) -> in
         started_at=utcnow(),
         max_age={},
         job_summaries=lambda: _job_summaries(factory),
+        in_doubt=lambda: _in_doubt(factory),
     )
     metrics.REGISTRY.register(BallotStateCollector(lambda: _ballot_counts(factory)))
     lock = lock_for(engine)
@@ -196,6 +198,11 @@ def _install_signal_handlers(stop: threading.Event) -> None:
 def _job_summaries(factory: sessionmaker[Session]) -> list[queries.JobSummary]:
     with factory() as session:
         return queries.job_summaries(session)
+
+
+def _in_doubt(factory: sessionmaker[Session]) -> list[tuple[str, int, str]]:
+    with factory() as session:
+        return store_ballots.doubts(session)
 
 
 def _ballot_counts(factory: sessionmaker[Session]) -> dict[str, int]:

@@ -48,7 +48,10 @@ from biddaemon.scheduler import (
     results_trigger,
 )
 from biddaemon.settings import Settings
-from biddaemon.store.database import session_factory
+from biddaemon.store import ballots
+from biddaemon.store.ballots import landing_horizon
+from biddaemon.store.database import session_factory, transaction
+from biddaemon.store.models import BallotState
 from biddaemon.strategy.loader import load_strategy
 
 log = get_logger(__name__)
@@ -58,6 +61,14 @@ LOGIN_RETRY_FIRST_SECONDS = 60.0
 """The first wait before a refused login is tried again; it doubles up to the polling interval."""
 LOGIN_CHECK_SECONDS = 5
 """How often the scheduler asks whether a login retry is due (the retry itself is rare)."""
+
+LANDING_POLL_SECONDS = 2.0
+
+
+def describe(exc: BaseException) -> str:
+    """A one-line reason for an exception: our errors speak for themselves."""
+    text = str(exc) or type(exc).__name__
+    return text if isinstance(exc, BiddaemonError) else f"{type(exc).__name__}: {text}"
 
 
 class Daemon:
@@ -103,20 +114,62 @@ class Daemon:
 
     # -- jobs ---------------------------------------------------------------------------------
 
-    def reconcile_all(self, heartbeat: Callable[[], object] | None = None) -> int:
-        """Start-up reconciliation: resolve every SUBMITTING/UNKNOWN ballot with the market."""
+    def reconcile_all(
+        self,
+        heartbeat: Callable[[], object] | None = None,
+        *,
+        wait_for_landings: bool = False,
+    ) -> int:
+        """Start-up reconciliation: resolve every SUBMITTING/UNKNOWN ballot with the market.
+
+        A competition whose reconciliation fails for any reason but refused credentials stays
+        in doubt, with the reason stored for `/healthz` and `status`; nothing is sent for it
+        and everything else is bid. With `wait_for_landings` (`once`), a write that may still
+        land is waited for (listing again every few seconds) until it lands or no longer can.
+        """
         resolved = 0
-        for competition_id in competitions_in_doubt(self.factory):
-            if heartbeat is not None:
-                heartbeat()
-            try:
-                resolved += len(reconcile_competition(self.factory, self.client, competition_id))
-            except OperatorActionRequired:
-                raise
-            except BiddaemonError as exc:
-                # The opportunities cycle reconciles again before it sends anything for it.
-                log.warning("reconciliation postponed", competition=competition_id, reason=str(exc))
+        horizon = landing_horizon(self.settings.piclo.timeout_seconds)
+        deadline = time.monotonic() + (horizon.total_seconds() if wait_for_landings else 0)
+        pending = competitions_in_doubt(self.factory)
+        while pending:
+            waiting: list[str] = []
+            for competition_id in pending:
+                if heartbeat is not None:
+                    heartbeat()
+                outcome = self._reconcile_one(competition_id, horizon)
+                resolved += sum(1 for _, state in outcome if state is not BallotState.UNKNOWN)
+                if any(state is BallotState.UNKNOWN for _, state in outcome):
+                    waiting.append(competition_id)
+            if not waiting or time.monotonic() >= deadline or self.stop.is_set():
+                break
+            log.info("waiting for writes that may still land", competitions=waiting)
+            self.stop.wait(LANDING_POLL_SECONDS)
+            pending = waiting
         return resolved
+
+    def _reconcile_one(
+        self, competition_id: str, horizon: timedelta
+    ) -> list[tuple[int, BallotState]]:
+        try:
+            return reconcile_competition(
+                self.factory,
+                self.client,
+                competition_id,
+                horizon=horizon,
+                dry_run=self.settings.dry_run,
+            )
+        except OperatorActionRequired:
+            raise
+        except Exception as exc:
+            # Bad market data, an outage, anything: this competition stays in doubt (nothing is
+            # sent for it until it is reconciled) and the daemon bids everything else.
+            reason = f"reconciliation failed: {describe(exc)}"
+            if not isinstance(exc, BiddaemonError):
+                log.exception("reconciliation failed", competition=competition_id)
+            log.warning("reconciliation postponed", competition=competition_id, reason=reason)
+            with transaction(self.factory) as session:
+                ballots.note_doubt(session, competition_id, reason)
+            return []
 
     def opportunities(self) -> dict[str, Any]:
         return self._run(OPPORTUNITIES, self._opportunities)

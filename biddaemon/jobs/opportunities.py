@@ -14,16 +14,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from biddaemon import metrics
-from biddaemon.bidding import Decision, commitments_from_record, decide
+from biddaemon.bidding import Decision, decide, priority
 from biddaemon.bidding.from_market import active_ballot, strategy_input
 from biddaemon.clock import utcnow
 from biddaemon.errors import BadMarketData, OperatorActionRequired, RejectedByMarket, RetryLater
-from biddaemon.jobs.submission import IN_DOUBT, LIVE, reconcile_competition, submit
+from biddaemon.jobs.submission import reconcile_competition, submit
 from biddaemon.logs import get_logger
+from biddaemon.markets.piclo import Ballot as MarketBallot
 from biddaemon.markets.piclo import (
     BiddingOpportunity,
     Competition,
@@ -32,21 +33,20 @@ from biddaemon.markets.piclo import (
     PlannedAsset,
 )
 from biddaemon.settings import Settings
+from biddaemon.store import ballots as store_ballots
+from biddaemon.store.ballots import landing_horizon
 from biddaemon.store.database import transaction
+from biddaemon.store.ledger import Ledger, held_elsewhere
 from biddaemon.store.models import (
-    Ballot,
     BallotState,
-    Bid,
-    BidOutcome,
     InventoryAsset,
     OpportunityObservation,
-    OutcomeStatus,
 )
 from biddaemon.store.models import Competition as StoredCompetition
 from biddaemon.store.models import ServicePeriod as StoredPeriod
 from biddaemon.store.models import ServiceWindow as StoredWindow
 from biddaemon.strategy.base import Strategy
-from biddaemon.strategy.snapshot import Commitment
+from biddaemon.strategy.snapshot import Commitment, WindowSpec
 
 log = get_logger(__name__)
 
@@ -100,6 +100,7 @@ class OpportunitiesCycle:
         self._flex: dict[str, FlexAsset] = {}
         self._planned: dict[str, PlannedAsset] = {}
         self._energy: dict[str, Decimal] = {}
+        self._ledger = Ledger()
 
     def run(self) -> OpportunitiesReport:
         report = OpportunitiesReport()
@@ -115,7 +116,8 @@ class OpportunitiesCycle:
             self._skip(report, error.competition_id or "(unreadable entry)", str(error))
         self._record_observations(opportunities)
         with self.factory() as session:
-            opportunities = _priority(session, opportunities)
+            self._ledger = Ledger.load(session, utcnow(), self.settings.safety_margin)
+            opportunities = _priority(self._ledger, opportunities)
             self._energy = _energy_by_ref(session)
         for opportunity in opportunities:
             if self.stop.is_set():
@@ -138,17 +140,15 @@ class OpportunitiesCycle:
 
     def _bid(self, opportunity: BiddingOpportunity, report: OpportunitiesReport) -> None:
         competition_id = opportunity.competition_id
-        reconcile_competition(self.factory, self.client, competition_id)
         competition = self.client.get_competition(competition_id)
         now = utcnow()
         self._store_competition(competition, now)
         flex = [self._flex_asset(i, competition_id) for i in opportunity.assets.flex]
         planned = [self._planned_asset(i, competition_id) for i in opportunity.assets.planned]
-        active = active_ballot(self.client.list_ballots(competition_id), competition_id)
-        with self.factory() as session:
-            commitments = _commitments_elsewhere(
-                session, competition_id, frozen_before=now + self.settings.safety_margin
-            )
+        listing = self.client.list_ballots(competition_id)
+        self._settle(competition_id, listing)
+        active = active_ballot(listing, competition_id)
+        commitments = self._ledger.held_for(competition_id)
         snapshot = strategy_input(
             competition,
             flex,
@@ -176,11 +176,12 @@ class OpportunitiesCycle:
             report.unchanged += 1
             log.info("ballot unchanged: nothing sent", competition=competition_id)
             return
-        ballot_id = self._persist(decision, now)
+        ballot_id = self._persist(decision, snapshot.competition.windows, now)
         if ballot_id is None:
             report.skipped[competition_id] = "the market already rejected this exact ballot"
             return
         result = submit(self.factory, self.client, ballot_id, dry_run=self.dry_run)
+        self._ledger.settle(competition_id, ballot_id, result.state)
         if result.state is BallotState.SUBMITTED:
             report.submitted += 1
         elif result.state is BallotState.REJECTED:
@@ -266,123 +267,65 @@ class OpportunitiesCycle:
             row.last_decision = decision.record
             row.last_decided_at = now
 
+    def _settle(self, competition_id: str, listing: list[MarketBallot]) -> None:
+        """Reconcile what is in doubt and adopt what the market holds that we do not know;
+        while a write may still land, nothing else is sent for this competition."""
+        resolved = reconcile_competition(
+            self.factory,
+            self.client,
+            competition_id,
+            listing=listing,
+            horizon=landing_horizon(self.settings.piclo.timeout_seconds),
+            dry_run=self.dry_run,
+        )
+        if not resolved:
+            return
+        with self.factory() as session:
+            self._ledger.reload(session, competition_id)
+            doubtful = store_ballots.in_doubt(session, competition_id)
+            if doubtful:
+                reason = doubtful[0].doubt_reason or "its outcome is not known yet"
+                raise RetryLater(f"ballot {doubtful[0].id} is in doubt: {reason}")
+
     def _already_live(self, fingerprint: str) -> bool:
         with self.factory() as session:
-            state = session.scalar(select(Ballot.state).where(Ballot.fingerprint == fingerprint))
-        return state in (BallotState.SUBMITTED, *IN_DOUBT)
+            return store_ballots.is_live(session, fingerprint)
 
-    def _persist(self, decision: Decision, now: datetime) -> int | None:
-        """Commit the ballot as SUBMITTING before anything is sent (principle 1)."""
+    def _persist(
+        self, decision: Decision, windows: tuple[WindowSpec, ...], now: datetime
+    ) -> int | None:
+        """Commit the ballot as SUBMITTING, with its allocations, before anything is sent."""
         plan = decision.plan
         assert plan is not None
         with transaction(self.factory) as session:
-            existing = session.scalar(select(Ballot).where(Ballot.fingerprint == plan.fingerprint))
-            if existing is not None:
-                if existing.state is BallotState.REJECTED:
-                    log.warning(
-                        "not resending a ballot the market rejected",
-                        competition=plan.competition_id,
-                        ballot=existing.id,
-                        reason=existing.rejection_text,
-                    )
-                    return None
-                # A DRAFT: never sent, or reconciled as never stored. Send it now.
-                existing.state = BallotState.SUBMITTING
-                existing.decision = decision.record
-                existing.updated_at = now
-                return existing.id
-            ballot = Ballot(
-                competition_id=plan.competition_id,
-                fingerprint=plan.fingerprint,
-                state=BallotState.SUBMITTING,
-                flex_asset_ids=list(plan.flex_asset_ids),
-                planned_asset_ids=list(plan.planned_asset_ids),
-                request_body=plan.request_body(),
-                decision=decision.record,
-                strategy=plan.strategy,
-                created_at=now,
-                updated_at=now,
+            saved = store_ballots.save_submitting(
+                session,
+                plan,
+                decision.record,
+                {w.id: w for w in windows},
+                body=plan.request_body(),
+                now=now,
                 dry_run=self.dry_run,
             )
-            for position, bid in enumerate(plan.bids):
-                ballot.bids.append(
-                    Bid(
-                        position=position,
-                        service_window_id=bid.window_id,
-                        capacity=bid.capacity,
-                        max_runtime=bid.wire().get("max_runtime"),
-                        availability_rate=bid.rates.get("availability"),
-                        utilisation_rate=bid.rates.get("utilisation"),
-                        service_fee_rate=bid.rates.get("service_fee"),
-                    )
-                )
-            session.add(ballot)
-            session.flush()
-            log.info(
-                "ballot persisted before sending",
-                competition=plan.competition_id,
-                ballot=ballot.id,
-                bids=len(plan.bids),
-                fingerprint=plan.fingerprint[:12],
-            )
-            return ballot.id
+        if saved is None:
+            return None
+        self._ledger.record(plan.competition_id, saved.ballot_id, saved.commitments)
+        return saved.ballot_id
 
 
-def _priority(
-    session: Session, opportunities: list[BiddingOpportunity]
-) -> list[BiddingOpportunity]:
+def _priority(ledger: Ledger, opportunities: list[BiddingOpportunity]) -> list[BiddingOpportunity]:
     """Competitions we already bid into first, oldest first; then new ones as listed."""
-    order = _bid_order(session)
-    last = max(order.values(), default=0) + 1
-    return sorted(opportunities, key=lambda o: order.get(o.competition_id, last))
-
-
-def _bid_order(session: Session) -> dict[str, int]:
-    """The order in which we first bid into each competition (our first ballot's row id)."""
-    rows = session.execute(
-        select(Ballot.competition_id, func.min(Ballot.id))
-        .where(Ballot.state.in_((*LIVE, BallotState.SUPERSEDED)))
-        .group_by(Ballot.competition_id)
-    )
-    return dict(rows.all())
+    ordered = priority.decision_order((o.competition_id for o in opportunities), ledger.order)
+    position = {competition_id: index for index, competition_id in enumerate(ordered)}
+    return sorted(opportunities, key=lambda o: position[o.competition_id])
 
 
 def _commitments_elsewhere(
     session: Session, competition_id: str, *, frozen_before: datetime
 ) -> list[Commitment]:
-    """Capacity promised by our other live ballots, and by accepted bids of finished ones.
-
-    First come, first served: a competition we already bid into yields to the competitions we
-    bid into before it, and to every competition whose ballot can no longer change (closed, or
-    closing before `frozen_before`, i.e. within the safety margin). Yielding to later, still
-    open ones as well would make each cycle shrink earlier ballots for later ones and back,
-    resubmitting hourly; a later open ballot instead shrinks in the same cycle, because the
-    cycle decides competitions in this order (`_priority`).
-    """
-    found: list[Commitment] = []
-    order = _bid_order(session)
-    ours = order.get(competition_id)
-    live = session.scalars(
-        select(Ballot).where(Ballot.competition_id != competition_id, Ballot.state.in_(LIVE))
-    ).all()
-    for ballot in live:
-        close = ballot.competition.competition_close
-        fixed = close is None or close <= frozen_before
-        if ours is not None and not fixed and order.get(ballot.competition_id, ours) >= ours:
-            continue
-        commitments = commitments_from_record(ballot.decision)
-        if ballot.competition.done:
-            accepted = set(
-                session.scalars(
-                    select(Bid.service_window_id)
-                    .join(BidOutcome, BidOutcome.bid_id == Bid.id)
-                    .where(Bid.ballot_id == ballot.id)
-                    .where(BidOutcome.status == OutcomeStatus.ACCEPTED)
-                )
-            )
-            commitments = tuple(c for c in commitments if c.window_id in accepted)
-        found.extend(commitments)
-    return found
+    """Capacity promised by our other live ballots, and by accepted bids of finished ones,
+    that `competition_id` must respect (`bidding.priority`; the cycle keeps a `Ledger`)."""
+    return held_elsewhere(session, competition_id, frozen_before=frozen_before)
 
 
 def _energy_by_ref(session: Session) -> dict[str, Decimal]:

@@ -193,6 +193,7 @@ def map_failure(failure: Failure) -> BiddaemonError:
             f"{where}: outcome unknown (the market answered {failure.reason}); read the "
             "market's state before sending anything else",
             sent=failure.sent,
+            status_code=status,
         )
     if status == 429 or (status in RETRY_AFTER_STATUSES and failure.retry_after is not None):
         wait = (

@@ -8,9 +8,11 @@ of a dry run carries `dry_run=True`, so rehearsal and live history never mix unn
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar
+from types import MappingProxyType
+from typing import Any, ClassVar, Final
 
 from sqlalchemy import (
     JSON,
@@ -63,12 +65,69 @@ def _enum(cls: type[enum.Enum]) -> Enum:
 
 
 class BallotState(enum.StrEnum):
+    """Where a ballot is between our database and the market; `TRANSITIONS` lists every move.
+
+        DRAFT --> SUBMITTING --> SUBMITTED --> SUPERSEDED
+          ^           |  |  \
+          |           |  |   --> REJECTED           (4xx: never resent with this content)
+          +-----------+  v
+          |           UNKNOWN --> SUBMITTED | SUPERSEDED
+          +---------------+       (found in the listing, or replaced on the market)
+
+    SUBMITTING -> DRAFT: the write provably never left, or reconciliation found it absent after
+    it could no longer land. SUBMITTING -> UNKNOWN: the outcome is ambiguous, or the listing does
+    not show it yet. An adopted ballot (on the market, unknown to us) is created SUBMITTED.
+    """
+
     DRAFT = "draft"
     SUBMITTING = "submitting"
     SUBMITTED = "submitted"
     REJECTED = "rejected"
     UNKNOWN = "unknown"
     SUPERSEDED = "superseded"
+
+
+TRANSITIONS: Final[Mapping[BallotState, frozenset[BallotState]]] = MappingProxyType(
+    {
+        BallotState.DRAFT: frozenset({BallotState.SUBMITTING}),
+        BallotState.SUBMITTING: frozenset(
+            {
+                BallotState.SUBMITTED,
+                BallotState.REJECTED,
+                BallotState.UNKNOWN,
+                BallotState.DRAFT,
+            }
+        ),
+        BallotState.UNKNOWN: frozenset(
+            {BallotState.SUBMITTED, BallotState.DRAFT, BallotState.SUPERSEDED}
+        ),
+        BallotState.SUBMITTED: frozenset({BallotState.SUPERSEDED}),
+        BallotState.REJECTED: frozenset(),
+        BallotState.SUPERSEDED: frozenset(),
+    }
+)
+
+
+class IllegalTransition(ValueError):
+    """A move the state machine does not allow: a bug, never a market condition."""
+
+    def __init__(self, ballot_id: int | None, current: BallotState, to: BallotState) -> None:
+        self.current, self.to = current, to
+        super().__init__(
+            f"ballot {ballot_id}: illegal transition from {current.value} to {to.value}"
+        )
+
+
+def transition(ballot: Ballot, to: BallotState, now: datetime) -> None:
+    """Move `ballot` to `to` (the only code that changes `Ballot.state`), or refuse."""
+    if to not in TRANSITIONS[ballot.state]:
+        raise IllegalTransition(ballot.id, ballot.state, to)
+    ballot.state = to
+    ballot.updated_at = now
+    if to is BallotState.SUBMITTED:
+        ballot.submitted_at = ballot.submitted_at or now
+    if to is not BallotState.UNKNOWN:
+        ballot.doubt_reason = None
 
 
 class JobStatus(enum.StrEnum):
@@ -241,6 +300,10 @@ class Ballot(Base):
     updated_at: Mapped[datetime]
     submitted_at: Mapped[datetime | None]
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    # On the market but unknown to us (a POST that landed late): recorded so its MW count.
+    adopted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Why the ballot is still in doubt (a listing we could not read, a write that may land).
+    doubt_reason: Mapped[str | None] = mapped_column(Text)
 
     competition: Mapped[Competition] = relationship(back_populates="ballots")
     bids: Mapped[list[Bid]] = relationship(
@@ -248,6 +311,9 @@ class Ballot(Base):
     )
     attempts: Mapped[list[SubmissionAttempt]] = relationship(
         back_populates="ballot", cascade="all, delete-orphan", order_by="SubmissionAttempt.id"
+    )
+    allocations: Mapped[list[Allocation]] = relationship(
+        back_populates="ballot", cascade="all, delete-orphan", order_by="Allocation.id"
     )
 
 
@@ -285,6 +351,27 @@ class SubmissionAttempt(Base):
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
 
     ballot: Mapped[Ballot] = relationship(back_populates="attempts")
+
+
+class Allocation(Base):
+    """MW of one asset a ballot promises in one window, with the window's schedule, so what is
+    held elsewhere is read as data (one query), never decoded from decision records."""
+
+    __tablename__ = "allocations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"), index=True)
+    window_id: Mapped[str] = mapped_column(String(64))
+    asset_kind: Mapped[str] = mapped_column(String(16))
+    asset_id: Mapped[str] = mapped_column(String(128))
+    capacity: Mapped[Decimal] = mapped_column(MW)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)  # exclusive
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+    days: Mapped[list[str]]
+
+    ballot: Mapped[Ballot] = relationship(back_populates="allocations")
 
 
 class BidOutcome(Base):

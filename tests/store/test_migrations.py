@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select, text
+from sqlalchemy.orm import Session
 
 from biddaemon.errors import SchemaNotCurrent
 from biddaemon.store import migrate
 from biddaemon.store.database import make_engine
-from biddaemon.store.models import Base
+from biddaemon.store.ledger import Ledger
+from biddaemon.store.models import Allocation, Ballot, Base
 
 TABLES = set(Base.metadata.tables)
+NOW = datetime(2027, 1, 10, 12, tzinfo=UTC)
 
 
 def test_upgrade_downgrade_upgrade_round_trip(database_url: str) -> None:
@@ -69,3 +76,79 @@ def test_sqlite_runs_with_wal_busy_timeout_and_foreign_keys(sqlite_url: str) -> 
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_0003_backfills_allocations_from_existing_decision_records_and_downgrades(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    migrate.upgrade(engine, "0002")
+    record = {
+        "version": 1,
+        "outcome": "ballot",
+        "competition": {"id": "c1"},
+        "bids": [
+            {
+                "window_id": "w1",
+                "window": {
+                    "start_date": "2027-11-01",
+                    "end_date": "2028-03-01",
+                    "start_time": "16:00:00",
+                    "end_time": "19:00:00",
+                    "days": ["mon", "tue"],
+                },
+                "allocation": [
+                    {"kind": "flex", "asset_id": "battery", "capacity": "1.500"},
+                    {"kind": "planned", "asset_id": "solar", "capacity": "0.250"},
+                ],
+            }
+        ],
+    }
+    refused = {"version": 1, "outcome": "refused", "competition": {"id": "c1"}, "bids": []}
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO competitions (id, type, need_direction, status, raw, "
+                "first_observed_at, observed_at, done) VALUES ('c1', 'availability', 'deficit', "
+                "'open', '{}', :now, :now, false)"
+            ),
+            {"now": "2027-01-10 12:00:00+00:00"},
+        )
+        for ballot_id, decision in ((1, record), (2, refused)):
+            connection.execute(
+                text(
+                    "INSERT INTO ballots (id, competition_id, fingerprint, state, flex_asset_ids, "
+                    "planned_asset_ids, request_body, decision, strategy, created_at, "
+                    "updated_at, dry_run) VALUES (:id, 'c1', :fp, 'submitted', '[]', '[]', '{}', "
+                    ":decision, 'test', :now, :now, false)"
+                ),
+                {
+                    "id": ballot_id,
+                    "fp": str(ballot_id) * 64,
+                    "decision": json.dumps(decision),
+                    "now": "2027-01-10 12:00:00+00:00",
+                },
+            )
+
+    migrate.upgrade(engine)
+    with Session(engine) as session:
+        rows = session.scalars(select(Allocation).order_by(Allocation.id)).all()
+        assert [(r.ballot_id, r.asset_kind, r.asset_id, r.capacity) for r in rows] == [
+            (1, "flex", "battery", Decimal("1.500")),
+            (1, "planned", "solar", Decimal("0.250")),
+        ]
+        assert rows[0].start_time == time(16)
+        assert rows[0].days == ["mon", "tue"]
+        assert session.get_one(Ballot, 1).adopted is False
+        held = Ledger.load(session, NOW, timedelta(minutes=15)).held_for("other")
+    assert {(c.asset_id, c.capacity) for c in held} == {
+        ("battery", Decimal("1.500")),
+        ("solar", Decimal("0.250")),
+    }
+
+    migrate.downgrade(engine, "0002")
+    assert "allocations" not in inspect(engine).get_table_names()
+    assert "adopted" not in {c["name"] for c in inspect(engine).get_columns("ballots")}
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM ballots")).scalar() == 2
+    engine.dispose()

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from biddaemon.errors import BadMarketData, RejectedByMarket
-from biddaemon.jobs.submission import content_of_market
+from biddaemon.jobs.submission import landed
 from biddaemon.markets.http import MAX_JSON_DEPTH, decode_json, load_json
 from biddaemon.markets.piclo import (
     Ballot,
@@ -102,7 +102,7 @@ def test_a_ballot_reconciliation_could_not_read_is_bad_market_data(
 
 
 def test_every_ballot_the_model_accepts_can_be_compared_with_what_we_sent() -> None:
-    bids, flex, planned = content_of_market(parse_wire(Ballot, BALLOT))
+    bids, flex, planned = landed(parse_wire(Ballot, BALLOT)).identity
     assert len(bids) == 2
     assert (flex, planned) == (("aB12cD3", "eF45gH6"), ("pL78mN9",))
 

@@ -28,8 +28,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from biddaemon.bidding.engine import decide
+from biddaemon.bidding.fingerprint import BidValues, ballot_identity
 from biddaemon.errors import BadMarketData
-from biddaemon.jobs.submission import content_of_market, content_of_request
+from biddaemon.jobs.submission import landed
 from biddaemon.markets.http import load_json
 from biddaemon.markets.piclo import (
     AssetStatus,
@@ -57,6 +58,8 @@ from biddaemon.markets.piclo import (
     routes,
 )
 from biddaemon.settings import StrategySettings
+from biddaemon.store import reconciliation
+from biddaemon.store.ballots import landing_horizon
 from biddaemon.store.models import (
     Base,
     BidOutcome,
@@ -355,16 +358,19 @@ def database() -> Iterator[Session]:
     engine.dispose()
 
 
-def store(session: Session, rows: list[Base]) -> None:
-    """Insert rows (then roll back): every bound value must fit its column, as on PostgreSQL."""
-    for row in rows:
-        for column in inspect(type(row)).columns:
-            value = getattr(row, column.key, None)
-            if isinstance(column.type, String) and column.type.length and isinstance(value, str):
-                assert len(value) <= column.type.length, (column.key, len(value))
-        session.add(row)
+def store(session: Session, rows: list[Base], write: Callable[[], object] = lambda: None) -> None:
+    """Insert rows (and whatever `write` adds), then roll back: every bound value must fit its
+    column, as PostgreSQL would insist (SQLite does not check lengths)."""
+    session.add_all(rows)
     try:
+        write()
         session.flush()
+        for row in list(session.identity_map.values()):
+            for column in inspect(type(row)).columns:
+                value = getattr(row, column.key, None)
+                length = getattr(column.type, "length", None)
+                if isinstance(column.type, String) and length and isinstance(value, str):
+                    assert len(value) <= length, (type(row).__name__, column.key, len(value))
     finally:
         session.rollback()
 
@@ -437,7 +443,6 @@ def bid_for(
         allow_overbooking=False,
     )
     if decision.plan is not None:
-        content_of_request(decision.plan.request_body())
         parse_wire(BallotRequest, decision.plan.request_body(), what="stored ballot")
 
 
@@ -473,10 +478,35 @@ def consume(parsed: BaseModel, session: Session) -> None:
             window.bounds_on(parsed.period_of(window.id).end_date - timedelta(days=1))
         bid_for(parsed, [FLEX], [PLANNED], None)
     elif isinstance(parsed, Ballot):
-        content_of_market(parsed)
+        listed = landed(parsed)
+        assert listed.identity
+        store(  # reconciliation adopts a listed ballot it does not know: rows with its values
+            session,
+            [],
+            lambda: reconciliation.reconcile(
+                session,
+                parsed.competition_id,
+                [listed],
+                NOW,
+                horizon=landing_horizon(30.0),
+                dry_run=False,
+            ),
+        )
         bid_for(COMPETITION.model_copy(update={"id": parsed.competition_id}), [FLEX], [], parsed)
     elif isinstance(parsed, BallotRequest):
-        content_of_request(parsed.to_wire())
+        ballot_identity(
+            parsed.assets.flex if parsed.assets else (),
+            parsed.assets.planned if parsed.assets else (),
+            (
+                BidValues(
+                    bid.service_window_id,
+                    bid.capacity,
+                    {str(rate.type): rate.value for rate in bid.rates},
+                    bid.max_runtime,
+                )
+                for bid in parsed.bids
+            ),
+        )
     elif isinstance(parsed, BidResults):
         routes.bid_results(parsed.competition_id)
         store(
