@@ -596,6 +596,17 @@ CALLS: dict[type[BaseModel], Callable[[PicloClient], object]] = {
     Obligation: lambda client: client.list_obligations(),
     FlexProvider: lambda client: client.list_flex_providers(),
 }
+NEXT_LINKS = [
+    "/assets/v1/?page=2",
+    "https://piclo.test/assets/v1/?page=3",
+    "https://elsewhere.test/steal/",
+    "http://[::1",
+    "//elsewhere.test/x/",
+    "ftp://piclo.test/x/",
+    "https://piclo.test:99999/x/",
+    "\ud800",
+    "a\x00b",
+]
 LISTED = {BiddingOpportunity, Ballot, Obligation, FlexProvider}
 
 
@@ -604,6 +615,9 @@ def hostile_body(draw: st.DrawFn, model: type[BaseModel]) -> bytes:
     document = draw(hostile_document(model))
     if model in LISTED:
         document = [document]
+        if draw(st.booleans()):  # a DRF page, whose `next` is hostile too
+            pages = st.one_of(hostile, st.sampled_from(NEXT_LINKS))
+            document = {"results": document, "next": draw(pages)}
     body = body_of(document)
     cut = draw(st.sampled_from(["whole", "whole", "whole", "truncated"]))
     return body[: draw(st.integers(0, max(0, len(body) - 1)))] if cut == "truncated" else body
