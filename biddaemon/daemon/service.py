@@ -220,6 +220,7 @@ class Daemon:
                     raise OperatorActionRequired(f"market work halted: {self.halted}")
                 try:
                     body(record.details)
+                    self._login_delay = 0.0  # the market accepts us: the next refusal starts over
                 except CredentialsRefused as exc:
                     self.halt_for_login(exc)
                     raise
@@ -238,10 +239,13 @@ class Daemon:
     # -- refused credentials ------------------------------------------------------------------
 
     def halt_for_login(self, error: CredentialsRefused) -> None:
-        """Stop market work until a login is accepted again; the first retry waits the least."""
+        """Stop market work until a login is accepted again; the first retry waits the least.
+
+        The wait keeps growing across a resume that is refused again at once (a login accepted
+        but its token refused), and starts over only after a job has succeeded.
+        """
         with self._login_lock:
-            if not self._login_refused:
-                self._login_delay = self.login_retry_first_seconds
+            self._login_delay = self._next_delay()
             self._login_refused = True
             self.halted = str(error)
             self._next_login_at = time.monotonic() + self._login_delay
@@ -250,6 +254,18 @@ class Daemon:
             reason=str(error),
             retry_in_seconds=round(self._login_delay),
         )
+
+    @property
+    def login_delay_seconds(self) -> float:
+        """The current wait between login retries (0 while the market accepts us)."""
+        return self._login_delay
+
+    def _next_delay(self) -> float:
+        """The first delay, or twice the last one, capped at the polling interval."""
+        if self._login_delay <= 0:
+            return self.login_retry_first_seconds
+        cap = max(float(self.settings.poll.opportunities_interval_seconds), 1.0)
+        return min(self._login_delay * 2, max(cap, self.login_retry_first_seconds))
 
     def retry_login(self) -> bool:
         """If a refused login is due for another try, try it; True when work has resumed.
@@ -260,11 +276,10 @@ class Daemon:
         with self._login_lock:
             if not self._login_refused or time.monotonic() < self._next_login_at:
                 return False
-            cap = float(self.settings.poll.opportunities_interval_seconds)
             try:
                 self.client.authenticate()
             except CredentialsRefused as exc:
-                self._login_delay = min(max(self._login_delay * 2, 1.0), max(cap, 1.0))
+                self._login_delay = self._next_delay()
                 self._next_login_at = time.monotonic() + self._login_delay
                 self.halted = str(exc)
                 log.warning("login still refused", retry_in_seconds=round(self._login_delay, 1))
@@ -274,7 +289,6 @@ class Daemon:
                 log.warning("login could not be tried", reason=str(exc))
                 return False
             self._login_refused = False
-            self._login_delay = 0.0
             self.halted = None
         log.info("login accepted again: market work resumes")
         if self.on_resume is not None:

@@ -190,3 +190,20 @@ def test_once_still_exits_1_when_the_login_is_refused(
     refuse_logins(True)
     assert main(["once", "--job", "opportunities"]) == 1
     assert logins(market) == [401]  # once does not wait for a retry
+
+
+def test_the_login_backoff_keeps_growing_until_a_job_succeeds_again(
+    make_daemon: DaemonFactory, market: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    daemon = make_daemon()
+    daemon.login_retry_first_seconds = 0.1
+    daemon.halt_for_login(CredentialsRefused("refused"))
+    assert daemon.login_delay_seconds == 0.1
+    time.sleep(0.12)
+    assert daemon.retry_login()  # the login is accepted...
+    daemon.halt_for_login(CredentialsRefused("a fresh token refused"))  # ...but not its token
+    assert daemon.login_delay_seconds == 0.2  # so the wait grows, it does not start over
+    time.sleep(0.22)
+    assert daemon.retry_login()
+    assert daemon.opportunities()["submitted"] > 0
+    assert daemon.login_delay_seconds == 0
