@@ -357,21 +357,22 @@ class MarketHttp:
                         write=write,
                         calls=calls,
                     )
-                    return self._decoded(response, write, calls) if decode else response
+                    return self._decoded(response, url, write, calls) if decode else response
         except _AttemptFailed as failed:
             error = self._map_error(failed.failure)
             log.warning("market call failed", call=failed.failure.where, error=str(error))
             raise error from failed.failure.exception
         raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover
 
-    def _decoded(self, response: httpx.Response, write: bool, calls: list[int]) -> Any:
+    def _decoded(self, response: httpx.Response, url: str, write: bool, calls: list[int]) -> Any:
+        """The body as JSON; if it cannot be read, a failed attempt (retried when truncated)."""
         try:
             return load_json(response.content)
         except ValueError as exc:
             raise _AttemptFailed(
                 Failure(
                     method=response.request.method,
-                    path=_path_of(response.request.url),
+                    path=_route(url),
                     write=write,
                     calls=calls[0],
                     response=response,

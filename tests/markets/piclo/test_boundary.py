@@ -14,11 +14,12 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from biddaemon.errors import BadMarketData, RejectedByMarket
+from biddaemon.errors import AmbiguousSubmission, BadMarketData, RejectedByMarket
 from biddaemon.jobs.submission import landed
 from biddaemon.markets.http import MAX_JSON_DEPTH, decode_json, load_json
 from biddaemon.markets.piclo import (
     Ballot,
+    BallotRequest,
     BiddingOpportunity,
     BidResults,
     Competition,
@@ -33,6 +34,7 @@ from tests.markets.piclo.support import FakeMarket, fixture_doc
 COMPETITION = fixture_doc("competition.json")
 BALLOT = fixture_doc("ballot_response.json")
 OPPORTUNITY = fixture_doc("bidding_opportunities.json")[0]
+BALLOT_REQUEST = fixture_doc("ballot_request.json")
 
 
 def refused(model: type[Any], document: Any) -> BadMarketData:
@@ -240,3 +242,40 @@ def test_bad_market_data_never_names_a_competition_by_an_unstorable_id() -> None
     error = refused(BiddingOpportunity, OPPORTUNITY | {"competition_id": "z8\ud800", "assets": 1})
     assert error.competition_id is None
     str(error).encode("utf-8")
+
+
+# -- case 7 at the client: truncated answers --------------------------------------------------
+
+TRUNCATED = b'{"id": "z8mpC6x", "status": "op'
+
+
+def test_a_truncated_answer_to_a_read_is_retried_and_then_read(
+    market: FakeMarket, client: PicloClient
+) -> None:
+    path = routes.competition("z8mpC6x")
+    cut = httpx.Response(200, content=TRUNCATED, headers={"Content-Type": "application/json"})
+    market.on("GET", path, cut, (200, COMPETITION))
+    assert client.get_competition("z8mpC6x").id == "z8mpC6x"
+    assert market.calls("GET", path) == 2
+
+
+def test_a_truncated_answer_that_stays_truncated_is_bad_market_data_after_the_retries(
+    market: FakeMarket, make_client: Callable[..., PicloClient]
+) -> None:
+    path = routes.competition("z8mpC6x")
+    cut = httpx.Response(200, content=TRUNCATED, headers={"Content-Type": "application/json"})
+    market.on("GET", path, cut)
+    with pytest.raises(BadMarketData, match="after 3 call"):
+        make_client(attempts=3).get_competition("z8mpC6x")
+    assert market.calls("GET", path) == 3
+
+
+def test_a_truncated_answer_to_a_ballot_post_is_ambiguous_and_not_resent(
+    market: FakeMarket, client: PicloClient
+) -> None:
+    path = routes.ballots("z8mpC6x")
+    cut = httpx.Response(201, content=TRUNCATED, headers={"Content-Type": "application/json"})
+    market.on("POST", path, cut)
+    with pytest.raises(AmbiguousSubmission):
+        client.submit_ballot("z8mpC6x", parse_wire(BallotRequest, BALLOT_REQUEST))
+    assert market.calls("POST", path) == 1
