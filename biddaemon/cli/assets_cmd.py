@@ -8,11 +8,16 @@ id. Exit code 1 when a platform could not be read or a write failed.
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from biddaemon.cli import EXIT_COULD_NOT_RUN, app
 from biddaemon.cli.common import open_engine, prepare
+from biddaemon.cli.database_checks import DatabaseUse
+from biddaemon.cli.output import JSON_OPTION_HELP, print_json
 from biddaemon.inventory.apply import apply_plan
+from biddaemon.inventory.plan import Plan
 from biddaemon.inventory.render import render_plan, render_report
 from biddaemon.inventory.sync import planned
 from biddaemon.store.database import session_factory
@@ -25,11 +30,14 @@ app.add_typer(assets_app, name="assets")
 
 
 @assets_app.command("plan")
-def plan_command() -> None:
+def plan_command(as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP)) -> None:
     """Print, per platform and asset, what `apply` would create or change. Writes nothing."""
     settings = prepare()
     with planned(settings) as (plan, _targets):
-        typer.echo(render_plan(plan))
+        if as_json:
+            print_json(plan_as_data(plan))
+        else:
+            typer.echo(render_plan(plan))
     if plan.problems:
         raise typer.Exit(EXIT_COULD_NOT_RUN)
 
@@ -39,7 +47,7 @@ def apply_command(
     yes: bool = typer.Option(False, "--yes", "-y", help="Apply without asking (for scripts)."),
 ) -> None:
     """Print the plan, ask, then create and update the records it lists."""
-    settings = prepare()
+    settings = prepare(database=DatabaseUse.READ)
     factory = session_factory(open_engine(settings))
     with planned(settings) as (plan, targets):
         typer.echo(render_plan(plan))
@@ -60,3 +68,38 @@ def apply_command(
         typer.echo(render_report(report))
     if plan.problems or not report.ok:
         raise typer.Exit(EXIT_COULD_NOT_RUN)
+
+
+def plan_as_data(plan: Plan) -> dict[str, Any]:
+    """The plan as plain data for `assets plan --json`: the same facts `render_plan` prints."""
+    return {
+        "assets": len(plan.inventory.assets),
+        "steps": [
+            {
+                "platform": step.platform.value,
+                "action": step.action.value,
+                "kind": step.kind,
+                "ref": step.ref,
+                "remote_id": step.remote_id,
+                "approval": step.current.approval if step.current is not None else None,
+                "resets_approval": step.resets_approval,
+                "changes": [
+                    {"field": c.field, "old": c.old, "new": c.new, "resets": c.resets_approval}
+                    for c in step.changes
+                ],
+                "notes": list(step.notes),
+            }
+            for step in plan.steps
+        ],
+        "problems": [
+            {
+                "platform": p.platform.value,
+                "ref": p.ref,
+                "message": p.message,
+                "stopped": p.stopped,
+            }
+            for p in plan.problems
+        ],
+        "notes": list(plan.notes),
+        "counts": {action.value: count for action, count in plan.counts().items()},
+    }
