@@ -30,6 +30,8 @@ from sqlalchemy.pool import StaticPool
 from biddaemon.bidding.engine import decide
 from biddaemon.bidding.fingerprint import BidValues, ballot_identity
 from biddaemon.errors import BadMarketData
+from biddaemon.jobs.ballot_body import request_body
+from biddaemon.jobs.market_snapshot import active_ballot, strategy_input
 from biddaemon.jobs.submission import landed
 from biddaemon.markets.http import load_json
 from biddaemon.markets.piclo import (
@@ -71,11 +73,6 @@ from biddaemon.store.models import ServicePeriod as StoredPeriod
 from biddaemon.store.models import ServiceWindow as StoredWindow
 from biddaemon.strategy.guide_price import GuidePriceStrategy
 from tests.markets.piclo.support import fixture_doc
-
-try:  # the translation is moving from bidding/ to jobs/
-    from biddaemon.jobs.market_snapshot import active_ballot, strategy_input  # type: ignore
-except ImportError:
-    from biddaemon.bidding.from_market import active_ballot, strategy_input
 
 NOW = datetime(2027, 1, 10, 12, tzinfo=UTC)
 EXAMPLES = int(os.environ.get("BIDDAEMON_FUZZ_EXAMPLES", "120"))
@@ -443,7 +440,7 @@ def bid_for(
         allow_overbooking=False,
     )
     if decision.plan is not None:
-        parse_wire(BallotRequest, decision.plan.request_body(), what="stored ballot")
+        parse_wire(BallotRequest, request_body(decision.plan), what="stored ballot")
 
 
 def consume(parsed: BaseModel, session: Session) -> None:
