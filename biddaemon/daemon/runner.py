@@ -14,8 +14,11 @@ import logging
 import os
 import signal
 import threading
+from datetime import UTC, datetime
 from types import FrameType
 
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,10 +33,10 @@ from biddaemon.daemon.instance import (
     lock_for,
 )
 from biddaemon.daemon.service import Daemon
-from biddaemon.errors import ConfigurationError
+from biddaemon.errors import ConfigurationError, CredentialsRefused
 from biddaemon.logs import get_logger
 from biddaemon.metrics import BallotStateCollector
-from biddaemon.scheduler import build_scheduler
+from biddaemon.scheduler import OPPORTUNITIES, build_scheduler
 from biddaemon.settings import ENV_PREFIX, Settings
 from biddaemon.store import ballots as store_ballots
 from biddaemon.store import queries
@@ -118,10 +121,17 @@ def _run_active(
 ) -> int:
     daemon = Daemon(settings, engine, stop=stop)
     state.max_age = daemon.health_max_age()
+    state.halted = lambda: daemon.halted
     metrics.ACTIVE.set(1)
-    resolved = daemon.reconcile_all(heartbeat=systemd.watchdog)
-    log.info("start-up reconciliation done", resolved=resolved)
+    try:
+        resolved = daemon.reconcile_all(heartbeat=systemd.watchdog)
+        log.info("start-up reconciliation done", resolved=resolved)
+    except CredentialsRefused as exc:
+        # Not a crash loop: the login is retried on its backoff, and the opportunities cycle
+        # reconciles each competition before it sends anything for it.
+        daemon.halt_for_login(exc)
     scheduler = build_scheduler(daemon.scheduled_jobs())
+    daemon.on_resume = lambda: _run_now(scheduler, OPPORTUNITIES)
     scheduler.start()
     state.role = "active"
     systemd.notify("READY=1", "STATUS=active: bidding")
@@ -169,6 +179,14 @@ def _run_active(
         daemon.close()
     log.info("biddaemon stopped")
     return exit_code
+
+
+def _run_now(scheduler: BackgroundScheduler, job_id: str) -> None:
+    """Run a scheduled job as soon as possible (work resumes without waiting for its interval)."""
+    try:
+        scheduler.modify_job(job_id, next_run_time=datetime.now(UTC))
+    except JobLookupError:
+        log.warning("no such scheduled job", job=job_id)
 
 
 def _start_health(settings: Settings, state: HealthState) -> HealthServer:
