@@ -23,6 +23,7 @@ from biddaemon.daemon.instance import lock_for
 from biddaemon.daemon.runner import run_daemon
 from biddaemon.daemon.service import Daemon
 from biddaemon.scheduler import ASSETS, OPPORTUNITIES, RESULTS
+from biddaemon.store import ballots as store_ballots
 
 
 class OnceJob(StrEnum):
@@ -66,6 +67,7 @@ def once_command(
     # Every setting any chosen job needs is checked here, before the lock or a job record.
     settings = prepare(database=DatabaseUse.CREATE, create_dirs=create_dirs, needs=needs)
     reports: dict[str, Any] = {}
+    doubts: list[tuple[str, int, str]] = []
     engine = open_engine(settings)
     lock = lock_for(engine)
     lock.acquire(wait=False)
@@ -75,6 +77,8 @@ def once_command(
             daemon.reconcile_all(wait_for_landings=True)
             for name in jobs:
                 reports[name.value] = getattr(daemon, name.value)()
+            with daemon.factory() as session:
+                doubts = store_ballots.doubts(session)
         finally:
             daemon.close()
     finally:
@@ -85,6 +89,9 @@ def once_command(
         return
     for job_name, details in reports.items():
         typer.echo(f"{job_name}: {_plain(details)}")
+    for competition, ballot, reason in doubts:
+        # As `status` says it: nothing is sent for this competition until it is reconciled.
+        typer.echo(f"in doubt: competition {competition} (ballot {ballot}): {reason}")
 
 
 def _plain(details: dict[str, Any]) -> str:
