@@ -27,14 +27,20 @@ T = TypeVar("T")
 
 
 def wait_until(
-    predicate: Callable[[], T], timeout: float, *, what: str = "", interval: float = 0.05
+    predicate: Callable[[], T | None],
+    timeout: float,
+    *,
+    what: str | Callable[[], str] = "",
+    interval: float = 0.05,
 ) -> T:
     """Poll `predicate` until it returns something truthy, which is returned; fail after
-    `timeout` seconds. Tests wait on a condition, never for a fixed time."""
+    `timeout` seconds naming `what` (text, or a function giving it, e.g. a log's tail).
+    Tests wait on a condition, never for a fixed time."""
     deadline = time.monotonic() + timeout
     while not (value := predicate()):
         if time.monotonic() >= deadline:
-            raise AssertionError(f"not within {timeout} s: {what or predicate!r}")
+            said = what() if callable(what) else what
+            raise AssertionError(f"not within {timeout} s: {said or predicate!r}")
         time.sleep(interval)
     return value
 

@@ -174,20 +174,21 @@ def test_a_process_killed_while_a_ballot_is_submitting_is_reconciled_on_restart(
     doomed = start(["once", "--job", "opportunities"], env, log)
     engine = create_engine(sqlite_url)
     try:
-        deadline = time.monotonic() + 60
-        submitting: list[int] = []
-        while not submitting and time.monotonic() < deadline:
-            time.sleep(0.2)
+
+        def submitting_ballots() -> list[int]:
             try:
                 with Session(engine) as session:
-                    submitting = list(
+                    return list(
                         session.scalars(
                             select(Ballot.id).where(Ballot.state == BallotState.SUBMITTING)
                         )
                     )
-            except Exception:
-                continue
-        assert submitting, log.read_text()[-3000:]
+            except Exception:  # the database is still being created
+                return []
+
+        submitting = wait_until(
+            submitting_ballots, 60, what=lambda: log.read_text()[-3000:], interval=0.2
+        )
         os.kill(doomed.pid, signal.SIGKILL)
         doomed.wait(timeout=10)
     finally:
@@ -223,7 +224,14 @@ def test_sigterm_mid_cycle_exits_0_within_10_seconds(
     )
     try:
         notes.wait_for("READY=1", daemon, timeout=60)
-        time.sleep(3)  # the first opportunities cycle is now waiting on a slow market
+        # The first opportunities cycle is now waiting on a slow market.
+        wait_until(
+            lambda: any(
+                r.fault == "latency" and r.status is None for r in live_market.traffic.records()
+            ),
+            60,
+            what="a request held by the latency fault",
+        )
         signalled = time.monotonic()
         daemon.send_signal(signal.SIGTERM)
         code = daemon.wait(timeout=15)
@@ -250,13 +258,13 @@ def test_healthcheck_and_metrics_of_a_running_daemon(
     daemon = start(["run"], env, log)
     try:
         notes.wait_for("READY=1", daemon, timeout=60)
-        deadline = time.monotonic() + 60
-        metrics = ""
         finished = 'biddaemon_job_runs_total{job="opportunities",status="succeeded"}'
-        while finished not in metrics:
-            assert time.monotonic() < deadline, metrics
-            time.sleep(0.5)
-            metrics = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+
+        def metrics_after_a_cycle() -> str | None:
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+            return text if finished in text else None
+
+        metrics = wait_until(metrics_after_a_cycle, 60, what=finished, interval=0.5)
         assert "biddaemon_market_request_seconds_bucket" in metrics
         assert 'route="/competitions/v1/{id}/"' in metrics
         assert 'biddaemon_ballots{state="submitted"}' in metrics
