@@ -67,11 +67,17 @@ def configured_inventory(settings: Settings) -> dict[str, str]:
 
 
 def open_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
-    """The configured database; with `require_schema`, refuse (or auto-migrate) an old schema."""
+    """The configured database; with `require_schema`, refuse (or auto-migrate) an old schema.
+
+    An auto-migration takes the instance lock first, so it never runs beside an active daemon
+    or another starting command.
+    """
+    from biddaemon.daemon.instance import holding
     from biddaemon.store.migrate import connect
 
     return connect(
         settings.effective_database_url,
         auto_migrate=settings.auto_migrate,
         require_schema=require_schema,
+        exclusive=holding,
     )

@@ -23,7 +23,8 @@ from biddaemon.daemon.instance import lock_for
 from biddaemon.daemon.runner import run_daemon
 from biddaemon.daemon.service import Daemon
 from biddaemon.scheduler import ASSETS, OPPORTUNITIES, RESULTS
-from biddaemon.store import ballots as store_ballots
+from biddaemon.store import migrate
+from biddaemon.store.database import reachable
 
 
 class OnceJob(StrEnum):
@@ -67,18 +68,18 @@ def once_command(
     # Every setting any chosen job needs is checked here, before the lock or a job record.
     settings = prepare(database=DatabaseUse.CREATE, create_dirs=create_dirs, needs=needs)
     reports: dict[str, Any] = {}
-    doubts: list[tuple[str, int, str]] = []
-    engine = open_engine(settings)
+    engine = open_engine(settings, require_schema=False)
     lock = lock_for(engine)
-    lock.acquire(wait=False)
+    with reachable(engine):
+        lock.acquire(wait=False)
     try:
+        with reachable(engine):  # under the lock: no other process migrates beside us
+            migrate.ensure_current(engine, auto_migrate=settings.auto_migrate)
         daemon = Daemon(settings, engine)
         try:
             daemon.reconcile_all(wait_for_landings=True)
             for name in jobs:
                 reports[name.value] = getattr(daemon, name.value)()
-            with daemon.factory() as session:
-                doubts = store_ballots.doubts(session)
         finally:
             daemon.close()
     finally:
@@ -89,9 +90,21 @@ def once_command(
         return
     for job_name, details in reports.items():
         typer.echo(f"{job_name}: {_plain(details)}")
-    for competition, ballot, reason in doubts:
-        # As `status` says it: nothing is sent for this competition until it is reconciled.
-        typer.echo(f"in doubt: competition {competition} (ballot {ballot}): {reason}")
+        for line in _itemised(details):
+            typer.echo(f"  {line}")
+
+
+def _itemised(details: dict[str, Any]) -> list[str]:
+    """One line per competition a job skipped, refused or could not settle, with its reason:
+    the counts alone would not tell the operator which competition needs a look."""
+    lines = []
+    for key, value in sorted(details.items()):
+        if not isinstance(value, dict):
+            continue
+        for item, reason in sorted(value.items()):
+            text = "; ".join(map(str, reason)) if isinstance(reason, list | tuple) else reason
+            lines.append(f"{key.replace('_', ' ')} {item}: {text}")
+    return lines
 
 
 def _plain(details: dict[str, Any]) -> str:

@@ -1,9 +1,10 @@
 """`biddaemon run`: become the active instance, reconcile, schedule, stay healthy, stop cleanly.
 
-Order matters: the lock first (so two processes never reconcile or bid at once), then start-up
-reconciliation (principle 2), then systemd's READY=1, then the scheduler. SIGTERM or SIGINT stop
-new work at once; a job in flight gets a grace period to finish, and anything still in flight
-after it is left SUBMITTING for the next start's reconciliation. The process exits 0 within
+Order matters: the lock first (so two processes never migrate, reconcile or bid at once), then
+any migration (BIDDAEMON_AUTO_MIGRATE), then start-up reconciliation (principle 2), then
+systemd's READY=1, then the scheduler. SIGTERM or SIGINT stop new work at once; a job in flight
+gets a grace period to finish, and anything still in flight after it is left SUBMITTING for the
+next start's reconciliation. The process exits 0 within
 `SHUTDOWN_SECONDS`.
 """
 
@@ -36,8 +37,8 @@ from biddaemon.scheduler import build_scheduler
 from biddaemon.settings import ENV_PREFIX, Settings
 from biddaemon.store import ballots as store_ballots
 from biddaemon.store import queries
-from biddaemon.store.database import session_factory
-from biddaemon.store.migrate import connect
+from biddaemon.store.database import reachable, session_factory
+from biddaemon.store.migrate import connect, current_revision, ensure_current
 
 log = get_logger(__name__)
 
@@ -51,7 +52,7 @@ def run_daemon(settings: Settings, *, stop: threading.Event | None = None) -> in
     stop = stop or threading.Event()
     _install_signal_handlers(stop)
     settings.require_market_credentials()
-    engine = connect(settings.effective_database_url, auto_migrate=settings.auto_migrate)
+    engine = _open_database(settings)
     factory = session_factory(engine)
 
     state = HealthState(
@@ -76,6 +77,8 @@ def run_daemon(settings: Settings, *, stop: threading.Event | None = None) -> in
             if not lock.acquire(wait=True, stop=stop, heartbeat=systemd.watchdog):
                 log.info("stopped while standing by")
                 return 0
+        with reachable(engine):  # the lock is ours: nobody else migrates while we do
+            ensure_current(engine, auto_migrate=settings.auto_migrate)
         if health is None:
             health = _start_health(settings, state)
         return _run_active(settings, engine, lock, state, stop)
@@ -84,6 +87,21 @@ def run_daemon(settings: Settings, *, stop: threading.Event | None = None) -> in
         if health is not None:
             health.stop()
         engine.dispose()
+
+
+def _open_database(settings: Settings) -> Engine:
+    """The database, reachable; without auto-migrate, refused at once if its schema is old
+    (a standby must not wait for a lock only to refuse when it gets it). Any migration
+    happens later, under the instance lock."""
+    engine = connect(
+        settings.effective_database_url,
+        auto_migrate=False,
+        require_schema=not settings.auto_migrate,
+    )
+    if settings.auto_migrate:
+        with reachable(engine):
+            current_revision(engine)
+    return engine
 
 
 def lock_waits(lock: InstanceLock) -> bool:
