@@ -2,8 +2,10 @@
 
 `plan` reads the inventory and every platform and prints what would change; it writes nothing.
 `apply` prints the same plan, asks before writing (`--yes` for scripts), applies it (including
-changes that reset a LocalFlex approval: the user has just seen them), and records every remote
-id. Exit code 1 when a platform could not be read or a write failed.
+changes that reset a LocalFlex approval and changes someone made on a platform: the user has
+just seen them), and records every remote id. `apply --prune` also retires, where the platform
+allows, each asset gone from the inventory; without it nothing is ever retired. Exit code 1
+when a platform could not be read or a write failed.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ app.add_typer(assets_app, name="assets")
 def plan_command() -> None:
     """Print, per platform and asset, what `apply` would create or change. Writes nothing."""
     settings = prepare()
-    with planned(settings) as (plan, _targets):
+    factory = session_factory(open_engine(settings))
+    with planned(settings, factory) as made:
+        plan = made.plan
         typer.echo(render_plan(plan))
     if plan.problems:
         raise typer.Exit(EXIT_COULD_NOT_RUN)
@@ -37,25 +41,43 @@ def plan_command() -> None:
 @assets_app.command("apply")
 def apply_command(
     yes: bool = typer.Option(False, "--yes", "-y", help="Apply without asking (for scripts)."),
+    prune: bool = typer.Option(
+        False,
+        "--prune",
+        help="Also retire assets gone from the inventory (Piclo: archived; Flatpeak: deleted).",
+    ),
 ) -> None:
-    """Print the plan, ask, then create and update the records it lists."""
+    """Print the plan, ask, then create, update (and with --prune retire) the records it lists."""
     settings = prepare()
     factory = session_factory(open_engine(settings))
-    with planned(settings) as (plan, targets):
+    with planned(settings, factory) as made:
+        plan = made.plan
         typer.echo(render_plan(plan))
         if settings.dry_run:
             typer.echo("Dry run (BIDDAEMON_DRY_RUN): nothing applied.")
             return
-        writes = plan.writes
+        writes = plan.writes + (plan.retirements if prune else ())
         if writes and not yes:
             resets = len(plan.approval_resets)
             warning = f", {resets} of them resetting a LocalFlex approval" if resets else ""
+            if prune and plan.retirements:
+                warning += f", {len(plan.retirements)} retiring a removed asset"
             if not typer.confirm(f"Apply {len(writes)} change(s){warning}?", default=False):
                 typer.echo("Nothing applied.")
                 return
         if not writes:
             typer.echo("Nothing to apply.")
-        report = apply_plan(plan, targets, factory, allow_approval_reset=True)
+        if plan.retirements and not prune:
+            typer.echo("Removed assets are left on their platforms (--prune retires them).")
+        report = apply_plan(
+            plan,
+            made.targets,
+            factory,
+            allow_approval_reset=True,
+            overwrite_drift=True,
+            prune=prune,
+            links=made.links,
+        )
     if writes:
         typer.echo(render_report(report))
     if plan.problems or not report.ok:

@@ -155,6 +155,10 @@ class FlatpeakClient(PlatformClient):
     def update_device(self, device_id: str, changes: DeviceUpdate) -> Device:
         return self._write("PATCH", device_path(device_id), changes)
 
+    def delete_device(self, device_id: str) -> None:
+        """Delete a device (Flatpeak answers `202`); a device already gone is a 404 error."""
+        self._http.write("DELETE", device_path(device_id), json={})
+
     def _write(self, method: str, path: str, payload: FlatpeakModel) -> Device:
         """Send a write; an answer we cannot read after a 2xx still means 'it may have landed'."""
         sent: dict[str, Any] = payload.to_wire()

@@ -1,32 +1,41 @@
-"""Simulators of the inventory's platforms (LocalFlex, Flatpeak, Tensor Energy) for real HTTP.
+"""Stand-ins for the inventory's other platforms (LocalFlex, Flatpeak, Tensor Energy), served by
+the sandbox beside its Piclo market, each under its own path prefix:
+
+    http://127.0.0.1:8765/localflex    LocalFlex (`/asset`, `/portfolio`)
+    http://127.0.0.1:8765/flatpeak     Flatpeak (`/login`, `/devices`)
+    http://127.0.0.1:8765/tensor/v1    Tensor Energy (`/assets`)
 
 Each keeps its state in memory, speaks the documented envelopes and errors, checks requests
-with its own code (never the client's models), and takes injected faults:
+with its own code (never the client's models), runs on the sandbox clock (a fast clock expires
+Flatpeak tokens fast), logs its requests in the sandbox's request log (`/_sandbox/requests`,
+paths with their prefix) and is reset with the market (`/_sandbox/reset`). A test injects a
+documented error body on one of them:
 
-    sim = FlatpeakSimulator()
-    with SimulatorServer(sim.app) as server:              # http://127.0.0.1:<free port>
-        sim.faults.inject("POST", "/devices", status=429, body=rate_limit_body(),
-                          headers={"Retry-After": "3600"})
+    sandbox.platforms.flatpeak.faults.inject(
+        "POST", "/devices", status=429, body=rate_limit_body(), headers={"Retry-After": "3600"}
+    )
 
-Piclo Flex has its own sandbox (`biddaemon.sandbox`).
+Nothing outside `biddaemon.sandbox` imports this package (a test checks).
 """
 
-from biddaemon.inventory.simulators.faults import Call, Fault, Faults
-from biddaemon.inventory.simulators.flatpeak import FlatpeakSimulator, rate_limit_body
-from biddaemon.inventory.simulators.localflex import LocalFlexSimulator
-from biddaemon.inventory.simulators.server import SimulatorServer
-from biddaemon.inventory.simulators.tensor import PREFIX as TENSOR_PREFIX
-from biddaemon.inventory.simulators.tensor import TensorSimulator, error_envelope
+from biddaemon.sandbox.platforms.faults import Call, Fault, Faults
+from biddaemon.sandbox.platforms.flatpeak import FlatpeakSimulator, rate_limit_body
+from biddaemon.sandbox.platforms.localflex import LocalFlexSimulator
+from biddaemon.sandbox.platforms.serving import PREFIXES, PlatformStandIns, serve_beside
+from biddaemon.sandbox.platforms.tensor import PREFIX as TENSOR_PREFIX
+from biddaemon.sandbox.platforms.tensor import TensorSimulator, error_envelope
 
 __all__ = [
+    "PREFIXES",
     "TENSOR_PREFIX",
     "Call",
     "Fault",
     "Faults",
     "FlatpeakSimulator",
     "LocalFlexSimulator",
-    "SimulatorServer",
+    "PlatformStandIns",
     "TensorSimulator",
     "error_envelope",
     "rate_limit_body",
+    "serve_beside",
 ]

@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from biddaemon.inventory.simulators.faults import Faults
+from biddaemon.sandbox.platforms.faults import Faults
 
 ASSET_TYPES = ("Aggregated", "Storage", "Demand Response", "Wind", "Solar", "CHP", "EV", "Other")
 RESETS_APPROVAL = (

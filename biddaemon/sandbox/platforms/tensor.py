@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from biddaemon.inventory.simulators.faults import Faults
+from biddaemon.sandbox.platforms.faults import Faults
 
 PREFIX = "/v1"
 

@@ -17,7 +17,6 @@ from biddaemon.errors import (
     RateLimited,
     RejectedByMarket,
 )
-from biddaemon.inventory.simulators import rate_limit_body
 from biddaemon.markets.flatpeak import (
     API_VERSION,
     Device,
@@ -32,6 +31,7 @@ from biddaemon.markets.flatpeak import (
     to_biddaemon_error,
 )
 from biddaemon.markets.http import Failure, RetryPolicy
+from biddaemon.sandbox.platforms import rate_limit_body
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "flatpeak"
 MODELS = {
