@@ -184,6 +184,11 @@ class LocalFlexSimulator:
         with self._lock:
             return self._approvals[mrid]
 
+    def change_asset(self, mrid: str, **fields: Any) -> None:
+        """Change an asset as someone using the LocalFlex portal would."""
+        with self._lock:
+            self._assets[mrid].update(fields)
+
     def approve(self, mrid: str) -> None:
         """The System Operator and EPEX market operations both approve the asset."""
         with self._lock:
