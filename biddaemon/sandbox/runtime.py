@@ -14,7 +14,7 @@ from biddaemon.sandbox.defaults import DEFAULT_SEED
 from biddaemon.sandbox.faults import FaultPlan
 from biddaemon.sandbox.market import Market
 from biddaemon.sandbox.model import Provider
-from biddaemon.sandbox.platforms.serving import PlatformStandIns
+from biddaemon.sandbox.platforms.standins import PlatformStandIns
 from biddaemon.sandbox.scenario import Scenario, load_scenario
 from biddaemon.sandbox.traffic import TrafficLog
 
@@ -37,7 +37,7 @@ class Sandbox:
             self.clock,
         )
         self.traffic = TrafficLog()
-        self.platforms = PlatformStandIns(self.clock, self.traffic)
+        self.platforms = PlatformStandIns(self.clock)
         self.faults: FaultPlan
         self.market = self._install()
 

@@ -23,7 +23,8 @@ from biddaemon.sandbox.clock import SandboxClock
 from biddaemon.sandbox.config import SandboxConfig
 from biddaemon.sandbox.faults import FaultPlan
 from biddaemon.sandbox.market import Market
-from biddaemon.sandbox.platforms.serving import PlatformStandIns, base_urls, serve_beside
+from biddaemon.sandbox.platforms.serving import base_urls, serve_beside
+from biddaemon.sandbox.platforms.standins import PlatformStandIns
 from biddaemon.sandbox.runtime import Sandbox
 from biddaemon.sandbox.traffic import TrafficLog
 
@@ -100,7 +101,7 @@ class SandboxServer:
 
     def _uvicorn(self, *, foreground: bool) -> uvicorn.Server:
         config = uvicorn.Config(
-            serve_beside(create_asgi_app(self.sandbox), self.sandbox.platforms),
+            serve_beside(create_asgi_app(self.sandbox), self.sandbox),
             http="h11",
             loop="asyncio",
             lifespan="off",
