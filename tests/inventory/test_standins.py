@@ -54,3 +54,25 @@ def test_a_sandbox_reset_empties_the_stand_ins(sandbox, flatpeak):
     flatpeak.add_device({"reference_id": "x", "type": "OTHER", "locations": ["loc_1"]})
     sandbox.sandbox.reset()
     assert sandbox.platforms.flatpeak.devices() == []
+
+
+def test_a_plant_added_through_the_admin_api_is_in_the_tensor_workspace(sandbox, tensor):
+    plant = {"id": "p-1", "name": "Niigata Solar 1", "status": "operation"}
+    added = httpx.post(sandbox.base_url + "/_sandbox/platforms/tensor/assets", json=plant)
+    refused = httpx.post(sandbox.base_url + "/_sandbox/platforms/tensor/assets", json=[1])
+
+    assert added.status_code == 201
+    assert refused.status_code == 400
+    listed = httpx.get(
+        sandbox.platform_urls["tensor"] + "/assets",
+        headers={"authorization": f"Bearer {tensor.api_key}"},
+    )
+    assert listed.json() == {"data": [plant], "error": None}
+
+
+def test_the_sandbox_command_names_where_each_stand_in_answers(sandbox):
+    from biddaemon.cli.sandbox_cmd import _stand_ins
+
+    lines = _stand_ins(sandbox)
+    assert [line.split()[0] for line in lines] == ["LocalFlex", "Flatpeak", "Tensor"]
+    assert f"{sandbox.base_url}/tensor/v1 (API key tensor-test-key" in lines[2]

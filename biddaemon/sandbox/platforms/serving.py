@@ -1,13 +1,20 @@
 """The stand-ins on the sandbox's server: one ASGI app that sends `/localflex/...`,
 `/flatpeak/...` and `/tensor/...` through the sandbox's gateway (its fault plan and request
 log, as for the market) to the current stand-in, which sees its own root (prefix removed);
-everything else goes to the Piclo market."""
+everything else goes to the Piclo market.
+
+Beside the market's admin API, `POST /_sandbox/platforms/tensor/assets` puts a plant (a
+documented Tensor asset object) into the Tensor workspace, as if someone had registered it
+there (Tensor's own API cannot create assets); loopback only, like the rest of `/_sandbox/`.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from biddaemon.sandbox.config import is_loopback
 from biddaemon.sandbox.gateway import Gateway
 from biddaemon.sandbox.platforms.tensor import PREFIX as TENSOR_ROOT
 from biddaemon.sandbox.runtime import Sandbox
@@ -21,6 +28,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[Any]]
 # Where each stand-in is served; a client's base URL is the server's URL plus its base path
 # (Tensor's API root is `/v1` below its prefix).
 PREFIXES = {"localflex": "/localflex", "flatpeak": "/flatpeak", "tensor": "/tensor"}
+SEED_TENSOR = "/_sandbox/platforms/tensor/assets"
 BASE_PATHS = {"localflex": "/localflex", "flatpeak": "/flatpeak", "tensor": "/tensor" + TENSOR_ROOT}
 
 
@@ -35,6 +43,8 @@ def serve_beside(market: ASGIApp, sandbox: Sandbox) -> ASGIApp:
     async def app(scope: Scope, receive: Receive, send: Send) -> Any:
         if scope["type"] == "http":
             path = scope.get("path", "")
+            if path == SEED_TENSOR:
+                return await _seed_tensor(scope, receive, send, sandbox)
             for name, prefix in PREFIXES.items():
                 if path == prefix or path.startswith(prefix + "/"):
                     return await _through_gateway(name, prefix, scope, receive, send, sandbox)
@@ -62,3 +72,38 @@ async def _through_gateway(
     outer = dict(scope)
     outer["root_path"] = scope.get("root_path", "") + prefix
     return await Gateway(unprefixed, standin.router, sandbox)(outer, receive, send)
+
+
+async def _seed_tensor(scope: Scope, receive: Receive, send: Send, sandbox: Sandbox) -> None:
+    client = scope.get("client")
+    if client is None or not is_loopback(client[0]):
+        await _answer(send, 403, {"detail": "The sandbox admin API only answers loopback clients."})
+        return
+    if scope["method"] == "GET":
+        await _answer(send, 200, sandbox.platforms.tensor.assets())
+        return
+    if scope["method"] != "POST":
+        await _answer(send, 405, {"detail": "POST an asset, or GET the workspace"})
+        return
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    try:
+        document = json.loads(body)
+    except ValueError:
+        document = None
+    if not isinstance(document, dict) or not isinstance(document.get("id"), str):
+        await _answer(send, 400, {"detail": "send one Tensor asset object with its id"})
+        return
+    sandbox.platforms.tensor.add_asset(document)
+    await _answer(send, 201, document)
+
+
+async def _answer(send: Send, status: int, document: Any) -> None:
+    body = json.dumps(document).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

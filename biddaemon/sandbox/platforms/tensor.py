@@ -41,6 +41,10 @@ class TensorSimulator:
         with self._lock:
             self._assets[str(document["id"])] = dict(document)
 
+    def assets(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(asset) for asset in self._assets.values()]
+
     def _build(self) -> FastAPI:
         app = FastAPI(title="Tensor Energy simulator", openapi_url=None, docs_url=None)
 
