@@ -32,10 +32,9 @@ from biddaemon.errors import (
     RetryLater,
 )
 from biddaemon.inventory.canonical import Platform
-from biddaemon.inventory.mapping import localflex as localflex_mapping
 from biddaemon.inventory.plan import Action, Plan, Step
 from biddaemon.inventory.records import Link, record_link, record_retired, store_assets
-from biddaemon.inventory.targets.base import Target
+from biddaemon.inventory.target import Target
 from biddaemon.logs import get_logger
 
 log = get_logger(__name__)
@@ -249,7 +248,7 @@ def _remember(
     fields: dict[str, object] | None = None,
 ) -> int:
     """Record the asset's id on the platform; portfolios are not inventory assets."""
-    if remote_id is None or step.kind == localflex_mapping.PORTFOLIO:
+    if remote_id is None or not step.wanted.inventory_asset:
         return 0
     asset_id = asset_ids.get(step.ref)
     if asset_id is None:

@@ -43,6 +43,7 @@ class Desired:
     notes: tuple[Note, ...] = ()
     unsupported: str | None = None
     key: str | None = None
+    inventory_asset: bool = True  # False for records that are not assets (LocalFlex portfolios)
 
     def fingerprint(self) -> str:
         """A hash of the desired fields: what was last applied, for the record."""

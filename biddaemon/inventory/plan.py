@@ -17,33 +17,20 @@ which resets the asset's approval is flagged, so the user sees it before anythin
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 from biddaemon.errors import BiddaemonError, OperatorActionRequired, RetryLater
-from biddaemon.inventory.canonical import CanonicalAsset, Platform
-from biddaemon.inventory.mapping import flatpeak as flatpeak_mapping
-from biddaemon.inventory.mapping import localflex as localflex_mapping
-from biddaemon.inventory.mapping import piclo as piclo_mapping
-from biddaemon.inventory.mapping.base import Desired, Note, as_json, same_value
+from biddaemon.inventory.canonical import Platform
+from biddaemon.inventory.desired import Desired, Note, as_json, same_value
 from biddaemon.inventory.merge import Inventory
+from biddaemon.inventory.platforms import targets as target_modules
 from biddaemon.inventory.records import Link
-from biddaemon.inventory.targets.base import Observed, Retirement, Target
+from biddaemon.inventory.target import Observed, Retirement, Target
 from biddaemon.logs import get_logger
 
 log = get_logger(__name__)
-
-MAPPINGS: dict[Platform, Callable[[CanonicalAsset], Desired]] = {
-    Platform.PICLO: piclo_mapping.desired,
-    Platform.LOCALFLEX: localflex_mapping.desired,
-    Platform.FLATPEAK: flatpeak_mapping.desired,
-}
-ENABLE_VARIABLES = {
-    Platform.PICLO: "BIDDAEMON_INVENTORY__PICLO__ENABLED",
-    Platform.LOCALFLEX: "BIDDAEMON_INVENTORY__LOCALFLEX__ENABLED",
-    Platform.FLATPEAK: "BIDDAEMON_INVENTORY__FLATPEAK__ENABLED",
-}
 
 
 class Action(StrEnum):
@@ -164,14 +151,17 @@ def make_plan(
     steps: list[Step] = []
     problems: list[PlatformProblem] = []
     notes: list[str] = list(inventory.notes)
-    for platform in Platform:
-        wanted = _wanted_on(platform, inventory)
+    for module in target_modules():
+        platform = module.platform
+        if platform is None:
+            continue
+        wanted = module.wanted(inventory)
         target = targets.get(platform)
         if target is None:
             if wanted:
                 notes.append(
                     f"{len(wanted)} record(s) list {platform.value}, which is not enabled "
-                    f"({ENABLE_VARIABLES[platform]}); nothing is planned there"
+                    f"({module.enable_variable}); nothing is planned there"
                 )
             continue
         for desired in wanted:
@@ -194,15 +184,6 @@ def make_plan(
     return Plan(
         inventory=inventory, steps=tuple(steps), problems=tuple(problems), notes=tuple(notes)
     )
-
-
-def _wanted_on(platform: Platform, inventory: Inventory) -> list[Desired]:
-    wanted: list[Desired] = []
-    if platform is Platform.LOCALFLEX:
-        wanted.extend(localflex_mapping.desired_portfolio(p) for p in inventory.portfolios)
-    mapping = MAPPINGS[platform]
-    wanted.extend(mapping(asset) for asset in inventory.assets if platform in asset.platforms)
-    return wanted
 
 
 def _removed(

@@ -28,7 +28,7 @@ from biddaemon.inventory.file import load_inventory_file
 from biddaemon.inventory.merge import Inventory, merge_inventory
 from biddaemon.inventory.plan import Action, Plan, make_plan
 from biddaemon.inventory.records import Link, remembered_links
-from biddaemon.inventory.targets.base import Target
+from biddaemon.inventory.target import Target
 from biddaemon.logs import get_logger
 from biddaemon.settings import Settings
 from biddaemon.store.database import session_factory

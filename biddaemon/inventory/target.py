@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from biddaemon.inventory.canonical import Platform
-from biddaemon.inventory.mapping.base import Desired
+from biddaemon.inventory.desired import Desired
 
 
 @dataclass(frozen=True)

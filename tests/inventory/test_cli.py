@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from biddaemon.cli import main
-from biddaemon.inventory.mapping.localflex import asset_mrid
+from biddaemon.inventory.platforms.localflex.mapping import asset_mrid
 from biddaemon.sandbox.defaults import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, DEFAULT_PROVIDER_ID
 from tests.inventory.conftest import INVENTORY
 

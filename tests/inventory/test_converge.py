@@ -10,8 +10,8 @@ import dataclasses
 import pytest
 
 from biddaemon.inventory.apply import apply_plan
-from biddaemon.inventory.mapping.localflex import asset_mrid
 from biddaemon.inventory.plan import Action
+from biddaemon.inventory.platforms.localflex.mapping import asset_mrid
 from biddaemon.inventory.render import render_plan
 from biddaemon.inventory.sync import planned, run_inventory_sync
 from tests.inventory.conftest import INVENTORY

@@ -18,10 +18,12 @@ from biddaemon.inventory.canonical import (
     Platform,
     Technology,
 )
-from biddaemon.inventory.mapping import flatpeak, localflex, piclo
 from biddaemon.inventory.plan import Action, diff
-from biddaemon.inventory.targets.base import Observed
-from biddaemon.inventory.targets.localflex import LocalFlexTarget
+from biddaemon.inventory.platforms.flatpeak import mapping as flatpeak
+from biddaemon.inventory.platforms.localflex import mapping as localflex
+from biddaemon.inventory.platforms.localflex.target import LocalFlexTarget
+from biddaemon.inventory.platforms.piclo import mapping as piclo
+from biddaemon.inventory.target import Observed
 from biddaemon.inventory.units import format_clock_duration, kilo_to_mega, mega_to_kilo
 from biddaemon.markets.flatpeak import Device
 from biddaemon.markets.localflex import ACTIVE_POWER_30M, AssetView

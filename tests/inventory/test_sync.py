@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from biddaemon.errors import CredentialsRefused, RetryLater
 from biddaemon.inventory.file import InventoryFileInvalid
-from biddaemon.inventory.mapping.localflex import asset_mrid, portfolio_mrid
 from biddaemon.inventory.plan import Action
+from biddaemon.inventory.platforms.localflex.mapping import asset_mrid, portfolio_mrid
 from biddaemon.inventory.render import render_plan
 from biddaemon.inventory.sync import planned, run_inventory_sync
 from biddaemon.sandbox.platforms import error_envelope, rate_limit_body

@@ -7,9 +7,9 @@ from typing import Any
 
 from biddaemon.errors import BadMarketData
 from biddaemon.inventory.canonical import Platform
-from biddaemon.inventory.mapping import flatpeak as mapping
-from biddaemon.inventory.mapping.base import Desired
-from biddaemon.inventory.targets.base import NoApprovals, Observed, Retirement
+from biddaemon.inventory.desired import Desired
+from biddaemon.inventory.platforms.flatpeak import mapping
+from biddaemon.inventory.target import NoApprovals, Observed, Retirement
 from biddaemon.markets.flatpeak import Device, FlatpeakClient
 
 

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from biddaemon.inventory.canonical import Platform
-from biddaemon.inventory.mapping import localflex as mapping
-from biddaemon.inventory.mapping.base import Desired
-from biddaemon.inventory.targets.base import Observed, Retirement
+from biddaemon.inventory.desired import Desired
+from biddaemon.inventory.platforms.localflex import mapping
+from biddaemon.inventory.target import Observed, Retirement
 from biddaemon.markets.localflex import AssetView, LocalFlexClient
 
 
