@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,6 +39,7 @@ from biddaemon.inventory.target import Target
 from biddaemon.logs import get_logger
 
 log = get_logger(__name__)
+T = TypeVar("T")
 
 APPROVAL_SETTING = "BIDDAEMON_INVENTORY__ALLOW_APPROVAL_RESET"
 
@@ -143,14 +145,10 @@ def apply_plan(
                 not_attempted.append(step)
                 continue
             if retiring:
-                try:
-                    target.retire(step.kind, step.remote_id or "")
-                except (OperatorActionRequired, RetryLater, AmbiguousSubmission) as error:
-                    failed.append(Failed(step, str(error), type(error).__name__, stopped=True))
-                    stopped = True
-                    continue
-                except BiddaemonError as error:
-                    failed.append(Failed(step, str(error), type(error).__name__, stopped=False))
+                gone = _attempt(step, target.retire, step.kind, step.remote_id or "")
+                if isinstance(gone, Failed):
+                    failed.append(gone)
+                    stopped = gone.stopped
                     continue
                 record_retired(factory, platform=platform, ref=step.ref, at=now())
                 retired.append(Retired(step))
@@ -188,14 +186,10 @@ def apply_plan(
                 )
                 if not fields:
                     continue
-            try:
-                remote_id = _write(target, step, fields)
-            except (OperatorActionRequired, RetryLater, AmbiguousSubmission) as error:
-                failed.append(Failed(step, str(error), type(error).__name__, stopped=True))
-                stopped = True
-                continue
-            except BiddaemonError as error:
-                failed.append(Failed(step, str(error), type(error).__name__, stopped=False))
+            remote_id = _attempt(step, _write, target, step, fields)
+            if isinstance(remote_id, Failed):
+                failed.append(remote_id)
+                stopped = remote_id.stopped
                 continue
             applied.append(Applied(step, remote_id, fields))
             complete = len(fields) == len(step.changes)
@@ -228,6 +222,16 @@ def apply_plan(
         tuple(drifted),
         tuple(retired),
     )
+
+
+def _attempt(step: Step, call: Callable[..., T], *args: object) -> T | Failed:
+    """`call(*args)`, or why it failed: `stopped` when the failure concerns the whole platform."""
+    try:
+        return call(*args)
+    except (OperatorActionRequired, RetryLater, AmbiguousSubmission) as error:
+        return Failed(step, str(error), type(error).__name__, stopped=True)
+    except BiddaemonError as error:
+        return Failed(step, str(error), type(error).__name__, stopped=False)
 
 
 def _write(target: Target, step: Step, fields: tuple[str, ...]) -> str:
