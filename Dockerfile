@@ -13,14 +13,16 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
-COPY pyproject.toml README.md alembic.ini ./
+COPY pyproject.toml README.md alembic.ini constraints.txt ./
 COPY biddaemon ./biddaemon
 COPY migrations ./migrations
 # The wheel carries the Alembic migrations as biddaemon/_migrations, so the installed package
-# can migrate without this source tree.
+# can migrate without this source tree; constraints.txt pins every dependency to the versions
+# biddaemon was tested with.
 RUN python -m pip wheel --no-cache-dir --no-deps --wheel-dir /dist . \
  && python -m venv /opt/biddaemon/venv \
- && /opt/biddaemon/venv/bin/python -m pip install --no-cache-dir /dist/biddaemon-*.whl \
+ && /opt/biddaemon/venv/bin/python -m pip install --no-cache-dir -c constraints.txt \
+      /dist/biddaemon-*.whl \
  && /opt/biddaemon/venv/bin/biddaemon --version
 
 # --- runtime: the virtualenv on the same slim base, run as an unprivileged user ----------------

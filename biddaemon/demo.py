@@ -1,9 +1,13 @@
 """`biddaemon demo`: the sandbox market and the daemon together, days of bidding in a minute.
 
-The sandbox runs in-process on a free loopback port with a fast clock, and biddaemon follows
-that clock (`clock.use_clock`). The daemon's own jobs run exactly as under `run`: the same
-`Daemon` methods, on a fresh SQLite database, only paced by simulated time instead of the
-scheduler's wall clock (hourly opportunities, results every day at the configured UTC time).
+The sandbox runs in-process on a free loopback port and biddaemon follows its clock
+(`clock.use_clock`). The daemon's own jobs run exactly as under `run`: the same `Daemon` methods,
+on a fresh SQLite database, only paced by simulated time instead of the scheduler's wall clock
+(opportunities at a fixed simulated interval, results every day at the configured UTC time).
+
+The demo is deterministic for a seed: the simulated clock starts at a fixed instant and stands
+still while a job runs, moving only in whole steps between jobs. A running clock would let the
+machine's speed decide how much simulated time each job saw, so two runs would differ.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
 from decimal import Decimal
 from pathlib import Path
@@ -41,6 +45,9 @@ from biddaemon.store.models import (
 
 DEFAULT_SPEED = 14_400.0  # four simulated hours per real second: ten days a minute
 DEFAULT_SECONDS = 60.0
+DEMO_START = datetime(2027, 1, 4, 6, 0, tzinfo=UTC)  # a Monday morning, the same every run
+MIN_STEP_SECONDS = 3600  # opportunities at most hourly, as the market asks
+STEPS_PER_SECOND = 3  # so that the demo takes about `seconds` of wall time
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SENT = (BallotState.SUBMITTED, BallotState.SUPERSEDED)
 
@@ -87,9 +94,10 @@ def run_demo(
 ) -> DemoSummary:
     """Run the sandbox and the daemon for `seconds` of wall time; return what happened."""
     path = database or Path(tempfile.mkdtemp(prefix="biddaemon-demo-")) / "demo.db"
-    with SandboxServer(
-        SandboxConfig(speed=speed, seed=seed, token_lifetime_seconds=30 * 24 * 3600)
-    ) as market:
+    config = SandboxConfig(
+        speed=0, seed=seed, start=DEMO_START, token_lifetime_seconds=30 * 24 * 3600
+    )
+    with SandboxServer(config) as market:
         use_clock(market.clock.now)
         try:
             settings = _settings(market.base_url, f"sqlite:///{path}")
@@ -100,7 +108,7 @@ def run_demo(
             progress(f"database {path}")
             started = market.clock.now()
             try:
-                _drive(daemon, market, seconds, progress)
+                _drive(daemon, market, seconds, speed, progress)
                 daemon.results()
             finally:
                 daemon.close()
@@ -125,18 +133,21 @@ def _settings(base_url: str, database_url: str) -> Settings:
     )
 
 
-def _drive(daemon: Daemon, market: SandboxServer, seconds: float, progress: Progress) -> None:
-    """Hourly opportunities and daily results, in simulated time, until the time is up."""
-    deadline = time.monotonic() + seconds
+def _drive(
+    daemon: Daemon, market: SandboxServer, seconds: float, speed: float, progress: Progress
+) -> None:
+    """Opportunities every step and results daily, in simulated time, for `seconds * speed`."""
+    total = timedelta(seconds=seconds * speed)
+    steps = max(1, round(seconds * STEPS_PER_SECOND))
+    step = timedelta(seconds=max(MIN_STEP_SECONDS, round(total.total_seconds() / steps)))
     results_at = daemon.settings.poll.results_time_utc
-    next_opportunities = market.clock.now()
-    next_results = _next_daily(next_opportunities, results_at)
-    last_report = 0.0
-    while time.monotonic() < deadline:
-        now = market.clock.now()
-        if now >= next_opportunities:
-            _quietly(daemon.opportunities, progress)
-            next_opportunities = now + timedelta(hours=1)
+    start = market.clock.now()
+    next_results = _next_daily(start, results_at)
+    next_report = start + timedelta(days=1)
+    began = time.monotonic()
+    now = start
+    while now - start < total:
+        _quietly(daemon.opportunities, progress)
         if now >= next_results:
             report = _quietly(daemon.results, progress)
             if report and report.get("published"):
@@ -146,10 +157,13 @@ def _drive(daemon: Daemon, market: SandboxServer, seconds: float, progress: Prog
                     f"{report['rejected']} rejected"
                 )
             next_results = _next_daily(now, results_at)
-        if time.monotonic() - last_report >= 10:
+        if now >= next_report:
             progress(_status_line(daemon, now))
-            last_report = time.monotonic()
-        time.sleep(0.05)
+            next_report = now + timedelta(days=1)
+        # Pace the steps to the requested speed; a slow machine only makes the demo longer.
+        done = (now + step - start) / total
+        time.sleep(max(0.0, began + done * seconds - time.monotonic()))
+        now = market.clock.advance(step.total_seconds())
 
 
 def _quietly(job: Callable[[], dict[str, object]], progress: Progress) -> dict[str, object] | None:

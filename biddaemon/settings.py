@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import re
 from datetime import time, timedelta
 from decimal import Decimal
@@ -27,8 +28,10 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from biddaemon.errors import ConfigurationError
+from biddaemon.unknown_settings import unknown_variables
 
 ENV_PREFIX = "BIDDAEMON_"
+ENV_FILE = ".env"
 NESTED_DELIMITER = "__"
 DEFAULT_DATABASE_FILE = "biddaemon.db"
 DEFAULT_DRY_RUN_DATABASE_FILE = "biddaemon-dry-run.db"
@@ -251,7 +254,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
         env_nested_delimiter=NESTED_DELIMITER,
-        env_file=".env",
+        env_file=ENV_FILE,
         env_file_encoding="utf-8",
         extra="ignore",
         validate_default=True,
@@ -318,15 +321,17 @@ class Settings(BaseSettings):
             secrets.append(url_password)
         return secrets
 
+    def market_credential_problems(self) -> dict[str, str]:
+        """Every missing Piclo credential, by variable name."""
+        why = "required to talk to the market"
+        key = self.piclo.api_key.get_secret_value() if self.piclo.api_key else ""
+        wanted = {"CLIENT_ID": self.piclo.client_id, "API_KEY": key}
+        wanted["PROVIDER_ID"] = self.piclo.provider_id
+        return {f"{ENV_PREFIX}PICLO__{name}": why for name, value in wanted.items() if not value}
+
     def require_market_credentials(self) -> None:
         """Raise one ConfigurationError naming every missing Piclo credential."""
-        missing = {}
-        if not self.piclo.client_id:
-            missing[f"{ENV_PREFIX}PICLO__CLIENT_ID"] = "required to talk to the market"
-        if self.piclo.api_key is None or not self.piclo.api_key.get_secret_value():
-            missing[f"{ENV_PREFIX}PICLO__API_KEY"] = "required to talk to the market"
-        if not self.piclo.provider_id:
-            missing[f"{ENV_PREFIX}PICLO__PROVIDER_ID"] = "required to talk to the market"
+        missing = self.market_credential_problems()
         if missing:
             raise ConfigurationError(missing)
 
@@ -349,11 +354,17 @@ def env_name(loc: tuple[int | str, ...]) -> str:
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Read and validate settings; every problem becomes one ConfigurationError."""
+    """Read and validate settings; every problem, unknown names included, is one error."""
+    problems = unknown_variables(
+        Settings,
+        prefix=ENV_PREFIX,
+        delimiter=NESTED_DELIMITER,
+        environ=os.environ,
+        env_file=Path(ENV_FILE),
+    )
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
-        problems: dict[str, str] = {}
         for error in exc.errors(include_url=False):
             message = str(error["msg"]).removeprefix("Value error, ")
             name = env_name(tuple(error["loc"]))
@@ -361,7 +372,9 @@ def load_settings(**overrides: Any) -> Settings:
                 # Cross-field checks name their variable themselves: "BIDDAEMON_X: problem".
                 name, _, message = message.partition(": ")
             problems[name] = f"{problems[name]}; {message}" if name in problems else message
+    if problems:
         raise ConfigurationError(problems) from None
+    return settings
 
 
 def iter_effective(settings: Settings) -> list[tuple[str, str]]:

@@ -17,6 +17,22 @@ DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+POSTGRES_FIXTURES = frozenset({"postgres_url", "database_url"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs PostgreSQL, so `pytest -m postgres` selects them all.
+
+    A test on the `database_url` fixture is marked only in its PostgreSQL parametrisation.
+    """
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        on_sqlite = callspec is not None and callspec.params.get("database_url") == "sqlite"
+        if "postgres_url" in fixtures or ("database_url" in fixtures and not on_sqlite):
+            item.add_marker(pytest.mark.postgres)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the developer's BIDDAEMON_* variables or .env, or writes into the repo."""

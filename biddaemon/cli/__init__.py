@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import typer
 
 from biddaemon import __version__
+from biddaemon.cli.failures import report
 from biddaemon.errors import BiddaemonError
 
 EXIT_OK = 0
@@ -74,9 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         app(args=list(argv) if argv is not None else None, prog_name="biddaemon")
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else EXIT_COULD_NOT_RUN
-    except BiddaemonError as error:
-        typer.echo(f"biddaemon: {error}", err=True)
-        return exit_code_for(error)
+    except (Exception, KeyboardInterrupt) as error:
+        # The one place errors become sentences: the user's mistakes without a traceback, bugs
+        # with one (biddaemon.cli.failures).
+        return report(error)
     return EXIT_OK
 
 

@@ -1,23 +1,33 @@
 """`biddaemon assets plan|apply`: mirror the fleet inventory to every enabled platform.
 
-`plan` reads the inventory and every platform and prints what would change; it writes nothing.
-`apply` prints the same plan, asks before writing (`--yes` for scripts), applies it (including
-changes that reset a LocalFlex approval and changes someone made on a platform: the user has
-just seen them), and records every remote id. `apply --prune` also retires, where the platform
-allows, each asset gone from the inventory; without it nothing is ever retired. Exit code 1
-when a platform could not be read or a write failed.
+`plan` reads the inventory, every platform and what was last written there (if the database
+exists) and prints what would change; it writes nothing. `apply` prints the same plan, asks
+before writing (`--yes` for scripts), applies it (including changes that reset a LocalFlex
+approval and changes someone made on a platform: the user has just seen them), and records
+every remote id and the fields sent. `apply --prune` also retires, where the platform allows,
+each asset gone from the inventory; without it nothing is ever retired. Exit code 1 when a
+platform could not be read or a write failed.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from biddaemon.cli import EXIT_COULD_NOT_RUN, app
 from biddaemon.cli.common import open_engine, prepare
+from biddaemon.cli.database_checks import DatabaseUse, database_problems
+from biddaemon.cli.output import JSON_OPTION_HELP, print_json
 from biddaemon.inventory.apply import apply_plan
+from biddaemon.inventory.plan import Plan
 from biddaemon.inventory.render import render_plan, render_report
 from biddaemon.inventory.sync import planned
+from biddaemon.settings import Settings
 from biddaemon.store.database import session_factory
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 assets_app = typer.Typer(
     help="Mirror the fleet inventory to Piclo Flex, LocalFlex and Flatpeak: plan, then apply.",
@@ -27,13 +37,15 @@ app.add_typer(assets_app, name="assets")
 
 
 @assets_app.command("plan")
-def plan_command() -> None:
+def plan_command(as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP)) -> None:
     """Print, per platform and asset, what `apply` would create or change. Writes nothing."""
     settings = prepare()
-    factory = session_factory(open_engine(settings))
-    with planned(settings, factory) as made:
+    with planned(settings, _existing_records(settings)) as made:
         plan = made.plan
-        typer.echo(render_plan(plan))
+        if as_json:
+            print_json(plan_as_data(plan))
+        else:
+            typer.echo(render_plan(plan))
     if plan.problems:
         raise typer.Exit(EXIT_COULD_NOT_RUN)
 
@@ -48,7 +60,7 @@ def apply_command(
     ),
 ) -> None:
     """Print the plan, ask, then create, update (and with --prune retire) the records it lists."""
-    settings = prepare()
+    settings = prepare(database=DatabaseUse.READ)
     factory = session_factory(open_engine(settings))
     with planned(settings, factory) as made:
         plan = made.plan
@@ -82,3 +94,57 @@ def apply_command(
         typer.echo(render_report(report))
     if plan.problems or not report.ok:
         raise typer.Exit(EXIT_COULD_NOT_RUN)
+
+
+def plan_as_data(plan: Plan) -> dict[str, Any]:
+    """The plan as plain data for `assets plan --json`: the same facts `render_plan` prints."""
+    return {
+        "assets": len(plan.inventory.assets),
+        "steps": [
+            {
+                "platform": step.platform.value,
+                "action": step.action.value,
+                "kind": step.kind,
+                "ref": step.ref,
+                "remote_id": step.remote_id,
+                "approval": step.current.approval if step.current is not None else None,
+                "resets_approval": step.resets_approval,
+                "changes": [
+                    {
+                        "field": c.field,
+                        "old": c.old,
+                        "new": c.new,
+                        "resets": c.resets_approval,
+                        "drift": c.drift,
+                    }
+                    for c in step.changes
+                ],
+                "retirement": (
+                    {"possible": step.retirement.possible, "what": step.retirement.what}
+                    if step.retirement is not None
+                    else None
+                ),
+                "notes": list(step.notes),
+            }
+            for step in plan.steps
+        ],
+        "problems": [
+            {
+                "platform": p.platform.value,
+                "ref": p.ref,
+                "message": p.message,
+                "stopped": p.stopped,
+            }
+            for p in plan.problems
+        ],
+        "notes": list(plan.notes),
+        "counts": {action.value: count for action, count in plan.counts().items()},
+    }
+
+
+def _existing_records(settings: Settings) -> sessionmaker[Session] | None:
+    """The database of what was last written, if it exists (planning never creates it; with
+    none, nothing was ever written, and the plan compares with the platforms alone)."""
+    if database_problems(settings, DatabaseUse.READ):
+        return None
+    return session_factory(open_engine(settings))

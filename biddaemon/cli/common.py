@@ -1,17 +1,43 @@
-"""What every command does first: read settings, configure logging, open the database."""
+"""What every command does first: read and check settings, configure logging, open the database."""
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
+from biddaemon.cli.database_checks import DatabaseUse, create_folder, database_problems
+from biddaemon.errors import ConfigurationError
 from biddaemon.logs import configure_logging
 from biddaemon.settings import Settings, load_settings
-from biddaemon.store.migrate import connect
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+Requirement = Callable[[Settings], dict[str, str]]
 
 
-def prepare(*, log: bool = True) -> Settings:
-    """Load and validate settings (raising one ConfigurationError), then configure logging."""
+def prepare(
+    *,
+    log: bool = True,
+    database: DatabaseUse | None = None,
+    create_dirs: bool = False,
+    needs: Iterable[Requirement] = (),
+) -> Settings:
+    """Load settings and check everything the command needs, raising one ConfigurationError.
+
+    `database` says how the command uses the database; `needs` are further checks (market
+    credentials, the inventory...). All run before the command takes a lock or records a job.
+    """
     settings = load_settings()
+    problems: dict[str, str] = {}
+    if database is not None:
+        problems.update(database_problems(settings, database, create_dirs=create_dirs))
+    for requirement in needs:
+        problems.update(requirement(settings))
+    if problems:
+        raise ConfigurationError(problems)
+    if database is DatabaseUse.CREATE and create_dirs:
+        create_folder(settings)
     if log:
         configure_logging(
             level=settings.log_level, fmt=settings.log_format, secrets=settings.secret_values()
@@ -19,8 +45,31 @@ def prepare(*, log: bool = True) -> Settings:
     return settings
 
 
+def market_credentials(settings: Settings) -> dict[str, str]:
+    """The Piclo Flex client id, key and provider id (every market command needs them)."""
+    return settings.market_credential_problems()
+
+
+def inventory_configuration(settings: Settings) -> dict[str, str]:
+    """What the inventory (assets) job needs: a file or source, and each platform's credentials."""
+    from biddaemon.inventory.connect import check_configuration
+
+    try:
+        check_configuration(settings)
+    except ConfigurationError as exc:
+        return exc.problems
+    return {}
+
+
+def configured_inventory(settings: Settings) -> dict[str, str]:
+    """The inventory job's needs, when an inventory is configured (`run` syncs it then)."""
+    return inventory_configuration(settings) if settings.inventory.configured else {}
+
+
 def open_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
     """The configured database; with `require_schema`, refuse (or auto-migrate) an old schema."""
+    from biddaemon.store.migrate import connect
+
     return connect(
         settings.effective_database_url,
         auto_migrate=settings.auto_migrate,

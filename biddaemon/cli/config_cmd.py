@@ -1,4 +1,8 @@
-"""`biddaemon config`: the effective settings, secrets redacted, one `VARIABLE=value` per line."""
+"""`biddaemon config`: the effective settings, secrets redacted, one `VARIABLE=value` per line.
+
+It reads nothing but settings and creates nothing; when the database it names does not exist (or
+its URL is unusable) it says so on stderr, so a typo shows before `run` is ever started.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,20 @@ import typer
 
 from biddaemon.cli import app
 from biddaemon.cli.common import prepare
+from biddaemon.cli.database_checks import DatabaseUse, database_problems
+from biddaemon.cli.output import JSON_OPTION_HELP, print_json
 from biddaemon.settings import iter_effective
 
 
 @app.command("config")
-def config_command() -> None:
+def config_command(as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP)) -> None:
     """Print the effective configuration (secrets shown as **********)."""
     settings = prepare(log=False)
-    for name, value in iter_effective(settings):
-        typer.echo(f"{name}={value}")
+    rows = iter_effective(settings)
+    if as_json:
+        print_json(dict(rows))
+    else:
+        for name, value in rows:
+            typer.echo(f"{name}={value}")
+    for name, problem in database_problems(settings, DatabaseUse.READ).items():
+        typer.echo(f"note: {name}: {problem}", err=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import sys
 from pathlib import Path
 
 import typer
@@ -9,7 +12,9 @@ from rich.console import Console
 from rich.table import Table
 
 from biddaemon.cli import EXIT_COULD_NOT_RUN, app
+from biddaemon.cli.database_checks import URL_VARIABLE
 from biddaemon.demo import DEFAULT_SECONDS, DEFAULT_SPEED, run_demo
+from biddaemon.errors import ConfigurationError
 from biddaemon.logs import configure_logging
 
 
@@ -24,6 +29,10 @@ def demo_command(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the daemon's log lines."),
 ) -> None:
     """Watch biddaemon bid into the sandbox market: days of competitions in about a minute."""
+    if database is not None and not database.parent.is_dir():
+        raise ConfigurationError(
+            {"--database": f"the folder {database.parent} does not exist: create it first"}
+        )
     configure_logging(level="INFO" if verbose else "ERROR", fmt="console")
     console = Console(highlight=False, soft_wrap=True)
     console.print("[bold]biddaemon demo[/bold]: the sandbox market and the daemon, sped up")
@@ -34,9 +43,24 @@ def demo_command(
     for name, value in summary.rows():
         table.add_row(name, value)
     console.print(table)
-    console.print(
-        f"The full record: BIDDAEMON_DATABASE_URL=sqlite:///{summary.database} biddaemon history"
-    )
+    console.print(f"The full record: {history_hint(summary.database)}", markup=False)
     if summary.ballots_submitted == 0:
         console.print("[red]no ballot was submitted: something is wrong[/red]")
         raise typer.Exit(EXIT_COULD_NOT_RUN)
+
+
+def history_hint(database: str) -> str:
+    """A `history` command that works as printed: this very biddaemon, by its path.
+
+    After `make demo` the virtualenv is not on PATH, so a bare `biddaemon` would not be found.
+    """
+    script = Path(sys.argv[0])
+    if script.name != "biddaemon":  # `python -m ...` or a test: the virtualenv's script
+        script = Path(sys.executable).with_name("biddaemon")
+    program = "biddaemon"
+    if script.is_file():
+        relative = os.path.relpath(script.absolute())
+        program = relative if not relative.startswith("..") else str(script.absolute())
+        program = program if "/" in program else f"./{program}"
+    url = shlex.quote(f"sqlite:///{database}")
+    return f"{URL_VARIABLE}={url} {shlex.quote(program)} history"

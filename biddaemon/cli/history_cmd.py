@@ -1,62 +1,148 @@
-"""`biddaemon history`: ballots, bids, the reasons behind them, and what the market decided."""
+"""`biddaemon history`: ballots, bids, the reasons behind them, and what the market decided.
+
+By default one line per competition (its state, the windows and MW of its latest ballot, the
+availability value offered, the outcome, the last decision's main reason), so that a season
+reads on one screen; `--competition ID` or `--detail` print the full decision record.
+"""
 
 from __future__ import annotations
 
-import json
+from decimal import Decimal
 from typing import Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from biddaemon.bidding.explain import render_decision
-from biddaemon.cli import app
+from biddaemon.cli import EXIT_COULD_NOT_RUN, app
 from biddaemon.cli.common import open_engine, prepare
-from biddaemon.store.database import session_factory
+from biddaemon.cli.database_checks import DatabaseUse
+from biddaemon.cli.output import JSON_OPTION_HELP, console, print_json
+from biddaemon.store.database import reachable, session_factory
 from biddaemon.store.history import competition_history
+
+SENT_STATES = ("submitted", "superseded")
 
 
 @app.command("history")
 def history_command(
-    competition: str | None = typer.Option(None, "--competition", "-c", help="One competition."),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    competition: str | None = typer.Option(
+        None, "--competition", "-c", help="One competition, with its full decision record."
+    ),
+    detail: bool = typer.Option(False, "--detail", help="Every competition's full record."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
-    """Show every competition's ballots, bids, decisions with reasons, and outcomes."""
-    settings = prepare()
+    """One line per competition: state, windows bid, MW, value, outcome and the main reason."""
+    settings = prepare(database=DatabaseUse.READ)
     engine = open_engine(settings)
-    with session_factory(engine)() as session:
+    with reachable(engine), session_factory(engine)() as session:
         records = competition_history(session, competition)
     engine.dispose()
+    if competition is not None and not records:
+        typer.echo(f"biddaemon: no competition {competition!r} is recorded", err=True)
+        raise typer.Exit(EXIT_COULD_NOT_RUN)
     if as_json:
-        typer.echo(json.dumps(records, indent=2, default=str))
+        print_json(records)
         return
-    console = Console(soft_wrap=True, highlight=False)
+    out = console()
     if not records:
-        console.print("no competitions recorded yet")
+        out.print("no competitions recorded yet")
         return
-    for record in records:
-        _print_competition(console, record)
+    if competition is not None or detail:
+        for record in records:
+            _print_competition(out, record)
+        return
+    _print_summary(out, records)
 
 
-def _print_competition(console: Console, record: dict[str, Any]) -> None:
+def summary_row(record: dict[str, Any]) -> dict[str, str]:
+    """The one-line view of a competition, from its latest ballot and the bids' outcomes."""
+    ballots = record["ballots"]
+    latest = ballots[-1] if ballots else None
+    bids = latest["bids"] if latest else []
+    mw = sum((Decimal(bid["capacity"]) for bid in bids), Decimal(0))
+    value = sum(
+        (Decimal(bid["capacity"]) * Decimal(bid["rates"].get("availability", 0)) for bid in bids),
+        Decimal(0),
+    )
+    outcomes = [bid["outcome"] for ballot in ballots for bid in ballot["bids"] if bid["outcome"]]
+    accepted = sum(1 for o in outcomes if o["status"] == "accepted")
+    if outcomes:
+        outcome = f"{accepted} accepted, {len(outcomes) - accepted} not"
+    elif latest is not None and latest["state"] in SENT_STATES:
+        outcome = "awaiting results"
+    else:
+        outcome = "-"
+    state = record["status"] or "?"
+    if latest is not None:
+        state += f", ballot {latest['state']}"
+    return {
+        "competition": record["id"],
+        "closes": record["competition_close"] or "?",
+        "state": state,
+        "windows": str(len(bids)),
+        "MW": str(mw),
+        "£/h avail.": str(value.quantize(Decimal("0.01"))),
+        "outcome": outcome,
+        "reason": main_reason(record),
+    }
+
+
+def main_reason(record: dict[str, Any]) -> str:
+    """The last decision in a few words: what it did and its first reason, if it gave one."""
+    decision = record["last_decision"] or (
+        record["ballots"][-1]["decision"] if record["ballots"] else None
+    )
+    if not decision:
+        return "no decision yet"
+    outcome = str(decision.get("outcome") or "?")
+    reasons = [
+        *decision.get("reasons", ()),
+        *("; ".join(r.get("reasons", ())) for r in decision.get("rejected", ())),
+        *(s.get("reason") for s in decision.get("skipped", ())),
+        *decision.get("notes", ()),
+    ]
+    error = decision.get("error")
+    if error:
+        reasons.insert(0, f"strategy error: {error.get('type')}: {error.get('message')}")
+    first = next((str(reason) for reason in reasons if reason), "")
+    if outcome == "ballot" and not first:
+        first = f"{len(decision.get('bids', ()))} window(s) bid"
+    return f"{outcome}: {first}" if first else outcome
+
+
+def _print_summary(out: Console, records: list[dict[str, Any]]) -> None:
+    rows = [summary_row(record) for record in records]
+    table = Table(*rows[0].keys(), title=f"{len(rows)} competition(s)", title_justify="left")
+    for row in rows:
+        table.add_row(*row.values())
+    out.print(table)
+    out.print("Full record: biddaemon history --competition ID (or --detail for all)")
+
+
+def _print_competition(out: Console, record: dict[str, Any]) -> None:
     title = f"{record['id']}  {record['name'] or ''}".rstrip()
-    console.print(f"\n[bold]{title}[/bold]")
-    console.print(
+    out.print(f"\n{title}", style="bold", markup=False)
+    out.print(
         f"  {record['operator'] or '?'} · {record['type']} · {record['need_direction']} · "
         f"closes {record['competition_close']} · status {record['status']}"
-        + (f" · results {record['results_status']}" if record["results_status"] else "")
+        + (f" · results {record['results_status']}" if record["results_status"] else ""),
+        markup=False,
     )
     if not record["ballots"] and record["last_decision"]:
-        console.print(f"  last decision ({record['last_decided_at']}):")
+        out.print(f"  last decision ({record['last_decided_at']}):")
         for line in render_decision(record["last_decision"]):
-            console.print(f"    {line}")
+            out.print(f"    {line}", markup=False)
     for ballot in record["ballots"]:
         flags = " (dry run)" if ballot["dry_run"] else ""
-        console.print(
+        out.print(
             f"  ballot {ballot['id']} [{ballot['state']}]{flags} market id "
-            f"{ballot['market_ballot_id'] or '-'} · created {ballot['created_at']}"
+            f"{ballot['market_ballot_id'] or '-'} · created {ballot['created_at']}",
+            markup=False,
         )
         if ballot["rejection_text"]:
-            console.print(f"    rejected: {ballot['rejection_text']}")
+            out.print(f"    rejected: {ballot['rejection_text']}", markup=False)
         for bid in ballot["bids"]:
             rates = ", ".join(f"{k} {v}" for k, v in bid["rates"].items())
             outcome = bid["outcome"]
@@ -65,9 +151,10 @@ def _print_competition(console: Console, record: dict[str, Any]) -> None:
                 verdict = f" -> {outcome['status']} {outcome['capacity']} MW"
                 if outcome["rejection_reason"]:
                     verdict += f" ({outcome['rejection_reason']})"
-            console.print(
+            out.print(
                 f"    bid {bid['service_window_id']}: {bid['capacity']} MW, {rates}, "
-                f"max runtime {bid['max_runtime'] or '-'}{verdict}"
+                f"max runtime {bid['max_runtime'] or '-'}{verdict}",
+                markup=False,
             )
         for line in render_decision(ballot["decision"]):
-            console.print(f"      {line}")
+            out.print(f"      {line}", markup=False)

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
+from typing import Any
 
 import httpx
 import typer
 
 from biddaemon.cli import EXIT_COULD_NOT_RUN, EXIT_OK, app
-from biddaemon.cli.common import open_engine, prepare
+from biddaemon.cli.common import (
+    Requirement,
+    configured_inventory,
+    inventory_configuration,
+    market_credentials,
+    open_engine,
+    prepare,
+)
+from biddaemon.cli.database_checks import DatabaseUse
+from biddaemon.cli.output import JSON_OPTION_HELP, print_json
 from biddaemon.daemon.instance import lock_for
 from biddaemon.daemon.runner import run_daemon
 from biddaemon.daemon.service import Daemon
@@ -22,10 +31,19 @@ class OnceJob(StrEnum):
     assets = ASSETS
 
 
+CREATE_DIRS_HELP = "Create the SQLite file's folder if it does not exist."
+
+
 @app.command("run")
-def run_command() -> None:
+def run_command(
+    create_dirs: bool = typer.Option(False, "--create-dirs", help=CREATE_DIRS_HELP),
+) -> None:
     """Run the daemon: poll opportunities hourly and results daily, until SIGTERM."""
-    settings = prepare()
+    settings = prepare(
+        database=DatabaseUse.CREATE,
+        create_dirs=create_dirs,
+        needs=(market_credentials, configured_inventory),
+    )
     raise typer.Exit(run_daemon(settings))
 
 
@@ -37,9 +55,17 @@ def once_command(
         "-j",
         help="Which cycle to run (repeatable). Default: opportunities, results.",
     ),
+    as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
+    create_dirs: bool = typer.Option(False, "--create-dirs", help=CREATE_DIRS_HELP),
 ) -> None:
-    """Run one cycle now (after reconciling anything in doubt), then exit."""
-    settings = prepare()
+    """Run one cycle now (after reconciling anything in doubt), print what it did, then exit."""
+    jobs = job or [OnceJob.opportunities, OnceJob.results]
+    needs: list[Requirement] = [market_credentials]
+    if OnceJob.assets in jobs:
+        needs.append(inventory_configuration)
+    # Every setting any chosen job needs is checked here, before the lock or a job record.
+    settings = prepare(database=DatabaseUse.CREATE, create_dirs=create_dirs, needs=needs)
+    reports: dict[str, Any] = {}
     engine = open_engine(settings)
     lock = lock_for(engine)
     lock.acquire(wait=False)
@@ -47,14 +73,27 @@ def once_command(
         daemon = Daemon(settings, engine)
         try:
             daemon.reconcile_all(wait_for_landings=True)
-            for name in job or [OnceJob.opportunities, OnceJob.results]:
-                details = getattr(daemon, name.value)()
-                typer.echo(f"{name.value}: {json.dumps(details, default=str, sort_keys=True)}")
+            for name in jobs:
+                reports[name.value] = getattr(daemon, name.value)()
         finally:
             daemon.close()
     finally:
         lock.release()
         engine.dispose()
+    if as_json:
+        print_json(reports)
+        return
+    for job_name, details in reports.items():
+        typer.echo(f"{job_name}: {_plain(details)}")
+
+
+def _plain(details: dict[str, Any]) -> str:
+    """A job's report as `key value, ...` (nested lists and maps as their sizes)."""
+    parts = []
+    for key, value in sorted(details.items()):
+        shown = len(value) if isinstance(value, list | dict | tuple) else value
+        parts.append(f"{key.replace('_', ' ')} {shown}")
+    return ", ".join(parts) or "nothing to do"
 
 
 @app.command("healthcheck")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from biddaemon.cli import app
 from biddaemon.cli.common import open_engine, prepare
+from biddaemon.cli.database_checks import DatabaseUse
+from biddaemon.cli.output import JSON_OPTION_HELP, console, print_json
 from biddaemon.daemon.instance import active_instance
 from biddaemon.settings import redact_url
 from biddaemon.store import ballots, migrate, queries
@@ -15,42 +18,79 @@ from biddaemon.store.database import reachable, session_factory
 
 
 @app.command("status")
-def status_command() -> None:
+def status_command(
+    as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
+) -> None:
     """Show the database, its schema revision, the last run of each job and ballots by state."""
-    settings = prepare()
+    settings = prepare(database=DatabaseUse.READ)
     engine = open_engine(settings, require_schema=False)
-    console = Console(soft_wrap=True)
     with reachable(engine):
         revision = migrate.current_revision(engine)
-    head = migrate.head_revision()
-    console.print(f"database: {redact_url(settings.effective_database_url)}")
-    schema_state = "up to date" if revision == head else "run `biddaemon db upgrade`"
-    console.print(f"schema: {revision or 'none'} (head {head}, {schema_state})")
-    console.print(f"mode: {'dry run' if settings.dry_run else 'live'}")
-    console.print(f"active instance: {active_instance(engine)}")
-    if revision != head:
-        raise typer.Exit(0)
-    with session_factory(engine)() as session:
-        jobs = queries.job_summaries(session)
-        states = queries.ballots_by_state(session)
-        open_count = queries.open_competitions(session)
-        doubtful = ballots.doubts(session)
-    table = Table("job", "last run", "status", "last success", "error", title="jobs")
-    for job in jobs:
-        table.add_row(
-            job.job,
-            job.last_started_at.isoformat(timespec="seconds"),
-            job.last_status.value,
-            job.last_success_at.isoformat(timespec="seconds") if job.last_success_at else "never",
-            (job.last_error or "")[:80],
-        )
-    if jobs:
-        console.print(table)
+        head = migrate.head_revision()
+        report: dict[str, Any] = {
+            "database": redact_url(settings.effective_database_url),
+            "schema": {"current": revision, "head": head, "up_to_date": revision == head},
+            "mode": "dry run" if settings.dry_run else "live",
+            "active_instance": active_instance(engine),
+        }
+        if revision == head:
+            with session_factory(engine)() as session:
+                report["jobs"] = [
+                    {
+                        "job": job.job,
+                        "last_run": job.last_started_at.isoformat(timespec="seconds"),
+                        "status": job.last_status.value,
+                        "last_success": job.last_success_at.isoformat(timespec="seconds")
+                        if job.last_success_at
+                        else None,
+                        "error": job.last_error,
+                    }
+                    for job in queries.job_summaries(session)
+                ]
+                report["open_competitions"] = queries.open_competitions(session)
+                states = queries.ballots_by_state(session)
+                report["ballots"] = {s.value: n for s, n in sorted(states.items())}
+                report["in_doubt"] = [
+                    {"competition": competition, "ballot": ballot, "reason": reason}
+                    for competition, ballot, reason in ballots.doubts(session)
+                ]
+    engine.dispose()
+    if as_json:
+        print_json(report)
     else:
-        console.print("jobs: none has run yet")
-    console.print(f"open competitions: {open_count}")
-    summary = ", ".join(f"{state.value} {count}" for state, count in sorted(states.items()))
-    console.print(f"ballots: {summary or 'none'}")
-    for competition, ballot, reason in doubtful:
+        _print(report)
+
+
+def _print(report: dict[str, Any]) -> None:
+    out = console()
+    schema = report["schema"]
+    out.print(f"database: {report['database']}")
+    state = "up to date" if schema["up_to_date"] else "run `biddaemon db upgrade`"
+    out.print(f"schema: {schema['current'] or 'none'} (head {schema['head']}, {state})")
+    out.print(f"mode: {report['mode']}")
+    out.print(f"active instance: {report['active_instance']}")
+    if not schema["up_to_date"]:
+        return
+    table = Table("job", "last run", "status", "last success", "error", title="jobs")
+    for job in report["jobs"]:
+        table.add_row(
+            job["job"],
+            job["last_run"],
+            job["status"],
+            job["last_success"] or "never",
+            job["error"] or "",
+        )
+    if report["jobs"]:
+        out.print(table)
+    else:
+        out.print("jobs: none has run yet")
+    out.print(f"open competitions: {report['open_competitions']}")
+    summary = ", ".join(f"{state} {count}" for state, count in report["ballots"].items())
+    out.print(f"ballots: {summary or 'none'}")
+    for doubt in report["in_doubt"]:
         # Nothing is sent for this competition until its ballot is reconciled.
-        console.print(f"in doubt: competition {competition} (ballot {ballot}): {reason}")
+        out.print(
+            f"in doubt: competition {doubt['competition']} (ballot {doubt['ballot']}): "
+            f"{doubt['reason']}",
+            markup=False,
+        )

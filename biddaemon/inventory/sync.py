@@ -31,8 +31,6 @@ from biddaemon.inventory.records import Link, remembered_links
 from biddaemon.inventory.target import Target
 from biddaemon.logs import get_logger
 from biddaemon.settings import Settings
-from biddaemon.store.database import session_factory
-from biddaemon.store.migrate import connect
 
 log = get_logger(__name__)
 
@@ -102,24 +100,12 @@ class Planned:
 def planned(settings: Settings, factory: sessionmaker[Session] | None = None) -> Iterator[Planned]:
     """The plan, with the platform clients it was made with still open for applying it.
 
-    `factory` is the database whose links say what was last written (default: the configured
-    one)."""
+    `factory` is the database whose links say what was last written; None: nothing was.
+    """
     fleet = load_inventory(settings)
-    links = _links(settings, factory)
+    links = remembered_links(factory) if factory is not None else {}
     with open_targets(settings) as targets:
         yield Planned(make_plan(fleet, targets, links), targets, links)
-
-
-def _links(
-    settings: Settings, factory: sessionmaker[Session] | None
-) -> dict[tuple[Platform, str], Link]:
-    if factory is not None:
-        return remembered_links(factory)
-    engine = connect(settings.effective_database_url, auto_migrate=settings.auto_migrate)
-    try:
-        return remembered_links(session_factory(engine))
-    finally:
-        engine.dispose()
 
 
 def run_inventory_sync(

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
+import stamina
 from sqlalchemy import Engine
 
 from biddaemon.clock import use_clock
@@ -28,6 +29,17 @@ def market_env(base_url: str) -> dict[str, str]:
         "BIDDAEMON_PICLO__API_KEY": DEFAULT_API_KEY,
         "BIDDAEMON_PICLO__PROVIDER_ID": DEFAULT_PROVIDER_ID,
     }
+
+
+@pytest.fixture(autouse=True)
+def _instant_retries() -> Iterator[None]:
+    """stamina's testing mode: every configured attempt still happens, without the waits.
+
+    `cap=True` keeps each call's own attempt limit (at most 100), so tests that count calls
+    after a failure still see every retry; only the backoff sleeps are gone.
+    """
+    with stamina.set_testing(True, attempts=100, cap=True):
+        yield
 
 
 @pytest.fixture(scope="module")

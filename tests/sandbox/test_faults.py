@@ -109,11 +109,21 @@ def test_latency_combines_with_another_fault(
     assert request_log(fixture_market)[-1]["fault"] == "latency,error"
 
 
+DROPPED_CONNECTION_ERRORS = (
+    httpx.RemoteProtocolError,
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.ConnectError,
+)
+
+
 def test_a_dropped_connection_gets_no_response_and_nothing_is_stored(
     fixture_market: SandboxServer, fixture_client: httpx.Client
 ) -> None:
     inject(fixture_market, kind="drop", endpoint="submit_ballot", count=1)
-    with pytest.raises(httpx.RemoteProtocolError, match="Server disconnected without sending"):
+    # Which error a dropped connection raises depends on timing: the server may close before,
+    # while or after the client writes its request.
+    with pytest.raises(DROPPED_CONNECTION_ERRORS):
         fixture_client.post(BALLOTS, json=BALLOT)
     assert fixture_client.get(BALLOTS).json() == []
     submitted = request_log(fixture_market)[-2]
