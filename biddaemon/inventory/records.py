@@ -101,7 +101,8 @@ def remembered_links(factory: sessionmaker[Session]) -> dict[tuple[Platform, str
 def record_retired(
     factory: sessionmaker[Session], *, platform: Platform, ref: str, at: datetime
 ) -> None:
-    """Mark the asset `ref` as retired on `platform` (it is not planned there again)."""
+    """Mark the asset `ref` as retired on `platform` (it is not planned there again). What was
+    last written is forgotten: if the asset comes back, the retired record is not drift."""
     with transaction(factory) as session:
         link = session.scalar(
             select(PlatformAssetLink)
@@ -110,6 +111,7 @@ def record_retired(
         )
         if link is not None:
             link.retired_at = at
+            link.last_applied_fields = None
 
 
 def record_link(

@@ -217,3 +217,22 @@ def test_prune_retires_a_removed_asset_on_piclo_and_flatpeak_and_reports_localfl
     after = plan_of(removed, factory)
     assert [(s.platform.value, s.ref) for s in after.removals] == [("localflex", BESS)]
     assert after.retirements == ()
+
+
+def test_an_asset_back_in_the_file_after_prune_is_restored_by_the_scheduled_sync(
+    make_settings, factory, piclo, localflex, flatpeak
+):
+    settings = make_settings(only_on("piclo"))
+    assets_apply(settings, factory)
+    assets_apply(make_settings(without_the_battery()), factory, prune=True)
+    assert piclo.market.flex_assets(BESS)[0].status == "archived"
+    settings = make_settings(only_on("piclo"))  # the battery is back in the file
+
+    plan = plan_of(settings, factory)
+    [step] = [s for s in plan.steps if s.ref == BESS]
+    assert [(c.field, c.old, c.new, c.drift) for c in step.changes] == [
+        ("status", "archived", "operational", False)
+    ]
+    run_inventory_sync(settings, factory)
+    assert piclo.market.flex_assets(BESS)[0].status == "operational"
+    assert plan_of(settings, factory).writes == ()
