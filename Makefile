@@ -38,8 +38,9 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(STAMP)
+bench: $(STAMP)  ## the engine's throughput, then the opportunities cycle against the HTTP floor
 	$(BIN)/python benchmarks/engine_throughput.py
+	$(BIN)/python benchmarks/cycle.py
 
 clean:
 	rm -rf $(VENV) dist build .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -3,23 +3,30 @@
 A fleet of 200 assets and 1,000 open service windows (100 competitions of 10 windows each, with
 random but seeded dates, days and times, so many windows overlap). Competitions are decided one
 after another the way the daemon does it: each sees the commitments of every ballot decided
-before it, rebuilt from their decision records, so the no-double-commitment check grows with
-the run. Prints windows validated per second, and the peak memory of a second, traced run.
+before it, taken from each plan's allocations as data (never decoded from decision records) and
+kept in one index of schedules built once for the run, so the no-double-commitment check grows
+with the run. Prints windows validated per second, and the peak memory of a second, traced run.
+
+`--scaling` also runs 200 assets x 1,000 windows and 2,000 assets x 10,000 windows, and prints
+how the time grows against windows x assets (1.0x per unit of work means linear).
 
     .venv/bin/python benchmarks/engine_throughput.py [--assets 200] [--windows 1000] [--seed 7]
+    .venv/bin/python benchmarks/engine_throughput.py --scaling
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import resource
+import sys
 import time as clock
 import tracemalloc
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from biddaemon.bidding import commitments_from_record, decide
+from biddaemon.bidding import BallotPlan, Holdings, decide
 from biddaemon.bidding.overlap import pattern
 from biddaemon.settings import StrategySettings
 from biddaemon.strategy import GuidePriceStrategy
@@ -97,26 +104,51 @@ def run(
     pattern.cache_clear()
     strategy = GuidePriceStrategy()
     settings = StrategySettings()
+    assets = tuple(fleet)
     commitments: list[Commitment] = []
+    holdings = Holdings() if carry else None  # the cycle's ledger, built once
     windows = bids = 0
     for competition in competitions:
         snapshot = StrategyInput(
             competition=competition,
-            assets=tuple(fleet),
+            assets=assets,
             previous=None,
             commitments=tuple(commitments),
             settings=settings,
             now=NOW,
         )
         decision = decide(
-            strategy, snapshot, safety_margin=timedelta(minutes=15), allow_overbooking=False
+            strategy,
+            snapshot,
+            safety_margin=timedelta(minutes=15),
+            allow_overbooking=False,
+            holdings=holdings,
         )
         windows += len(competition.windows)
         if decision.plan is not None:
             bids += len(decision.plan.bids)
-            if carry:
-                commitments.extend(commitments_from_record(decision.record))
+            if holdings is not None:
+                for commitment in promised(competition, decision.plan):
+                    commitments.append(commitment)
+                    holdings.add_commitment(commitment)
     return windows, bids, len(commitments)
+
+
+def promised(competition: CompetitionSnapshot, plan: BallotPlan) -> list[Commitment]:
+    """The capacity a plan promises, per asset and window, straight from its allocations."""
+    schedules = {window.id: window.schedule for window in competition.windows}
+    return [
+        Commitment(
+            asset_id=share.asset_id,
+            competition_id=plan.competition_id,
+            window_id=bid.window_id,
+            schedule=schedules[bid.window_id],
+            capacity=share.capacity,
+            kind=share.kind,
+        )
+        for bid in plan.bids
+        for share in bid.allocations
+    ]
 
 
 def best_of(repeat: int, work: Callable[[], object]) -> float:
@@ -129,12 +161,53 @@ def best_of(repeat: int, work: Callable[[], object]) -> float:
     return min(times)
 
 
+SCALING_SIZES = ((200, 1000), (2000, 10000))
+
+
+def peak_resident_mib() -> float:
+    """The process's peak resident memory so far (Linux reports KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1_048_576 if sys.platform == "darwin" else 1024)
+
+
+def scaling(seed: int) -> None:
+    """One carried run per size; time against windows x assets (1.0x per unit = linear)."""
+    print("scaling, commitments carried (one run per size; CPU time is the process's own):")
+    first: tuple[int, float] | None = None
+    for assets, windows in SCALING_SIZES:
+        fleet, competitions = build(assets, windows, seed)
+        started, cpu = clock.perf_counter(), clock.process_time()
+        decided, _, commitments = run(fleet, competitions)
+        wall, cpu = clock.perf_counter() - started, clock.process_time() - cpu
+        work = decided * assets
+        growth = ""
+        if first is None:
+            first = (work, cpu)
+        else:
+            work_ratio, cpu_ratio = work / first[0], cpu / first[1]
+            growth = (
+                f"; windows x assets x{work_ratio:,.0f}, CPU time x{cpu_ratio:,.1f} "
+                f"({cpu_ratio / work_ratio:.2f}x per unit of work)"
+            )
+        print(
+            f"  {assets:>5} assets x {decided:>6} windows: {wall:7.2f} s wall, {cpu:7.2f} s CPU "
+            f"-> {decided / wall:,.0f} windows/s wall, {decided / cpu:,.0f} windows/s CPU; "
+            f"{commitments} commitments held; peak resident memory {peak_resident_mib():,.0f} MiB"
+            f"{growth}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assets", type=int, default=200)
     parser.add_argument("--windows", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3, help="report the best of N runs")
+    parser.add_argument(
+        "--scaling",
+        action="store_true",
+        help="also run 200 x 1,000 and 2,000 x 10,000 (assets x windows) and print the growth",
+    )
     args = parser.parse_args()
 
     fleet, competitions = build(args.assets, args.windows, args.seed)
@@ -158,6 +231,8 @@ def main() -> None:
         f"{windows / alone:,.0f} windows per second"
     )
     print(f"peak traced memory: {peak / 1_048_576:.1f} MiB")
+    if args.scaling:
+        scaling(args.seed)
 
 
 if __name__ == "__main__":

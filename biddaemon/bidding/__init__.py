@@ -2,11 +2,11 @@
 
 decision = decide(strategy, snapshot, safety_margin=..., allow_overbooking=...)
 if decision.should_submit:
-    body = decision.plan.request_body()   # persist (fingerprint, record), then POST
+    persist(decision.plan)                # then POST: biddaemon.jobs.ballot_body.ballot_request
 render_decision(decision.record)          # the explanation, either way
 """
 
-from biddaemon.bidding.allocation import AssetShare
+from biddaemon.bidding.allocation import AssetShare, Holdings
 from biddaemon.bidding.engine import decide
 from biddaemon.bidding.explain import render_decision
 from biddaemon.bidding.overlap import schedules_overlap
@@ -17,6 +17,7 @@ __all__ = [
     "AssetShare",
     "BallotPlan",
     "Decision",
+    "Holdings",
     "PlannedBid",
     "commitments_from_record",
     "decide",

@@ -26,11 +26,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from biddaemon.bidding import rules
-from biddaemon.bidding.allocation import AssetKey, Holdings, WindowAllocator
-from biddaemon.bidding.fingerprint import content_fingerprint, fingerprint
+from biddaemon.bidding.allocation import (
+    AssetKey,
+    AssetShare,
+    Fleet,
+    HeldTotals,
+    Holdings,
+    WindowAllocator,
+    held_entry,
+)
+from biddaemon.bidding.fingerprint import both_fingerprints, content_fingerprint
+from biddaemon.bidding.overlap import pattern
 from biddaemon.bidding.plan import BallotPlan, BidSource, Decision, PlannedBid
 from biddaemon.bidding.record import RECORD_VERSION, jsonable, window_entry
 from biddaemon.strategy.base import Proposal, ProposedBid, Skip, Strategy
@@ -51,9 +62,17 @@ def decide(
     *,
     safety_margin: timedelta,
     allow_overbooking: bool,
+    holdings: Holdings | None = None,
 ) -> Decision:
-    """Turn `strategy`'s proposals for `snapshot` into a validated ballot, or refuse."""
-    return _Deciding(strategy, snapshot, safety_margin, allow_overbooking).run()
+    """Turn `strategy`'s proposals for `snapshot` into a validated ballot, or refuse.
+
+    `holdings` is an index of `snapshot.commitments` kept by the caller across decisions (built
+    once per cycle, extended with each plan's allocations), so a decision does not re-index
+    every commitment; without it, the engine indexes `snapshot.commitments` itself. Holdings of
+    the competition being decided never count (its ballot is being replaced); the index is only
+    read, never changed.
+    """
+    return _Deciding(strategy, snapshot, safety_margin, allow_overbooking, holdings).run()
 
 
 @dataclass(slots=True)
@@ -79,7 +98,9 @@ class _Deciding:
         snapshot: StrategyInput,
         safety_margin: timedelta,
         allow_overbooking: bool,
+        holdings: Holdings | None = None,
     ) -> None:
+        self.shared = holdings
         self.strategy = strategy
         self.snapshot = snapshot
         self.competition = snapshot.competition
@@ -92,6 +113,7 @@ class _Deciding:
         self.bid_entries: list[dict[str, Any]] = []
         self.error: dict[str, str] | None = None
         self.assets_entry: dict[str, Any] = {}
+        self.included_capacity = ZERO
 
     # ----------------------------------------------------------------------------------------
 
@@ -113,7 +135,7 @@ class _Deciding:
         included, asset_problem = self._select_assets()
         if asset_problem is not None:
             return self._refuse([asset_problem])
-        included_capacity = sum((a.capacity for a in included), ZERO)
+        included_capacity = self.included_capacity
 
         outcomes = self._ask_strategy()
         if isinstance(outcomes, str):
@@ -122,10 +144,13 @@ class _Deciding:
         if problem is not None:
             return self._refuse([problem])
 
-        holdings = Holdings(
-            () if self.allow_overbooking else self.snapshot.commitments,
-            exclude_competition=competition.id,
-        )
+        shared: Holdings | None = None
+        if not self.allow_overbooking:
+            shared = self.shared
+            if shared is None:
+                shared = Holdings(self.snapshot.commitments, exclude_competition=competition.id)
+        own = Holdings()  # this ballot's windows, as they are allocated
+        fleet = Fleet(included)
         planned: list[PlannedBid] = []
         carried_problems: list[str] = []
         for window in competition.windows:
@@ -133,7 +158,7 @@ class _Deciding:
                 window, by_window.get(window.id), required, included_capacity, carried_problems
             )
             if candidates:
-                planned.extend(self._allocate(window, candidates, included, holdings))
+                planned.extend(self._allocate(window, candidates, fleet, shared, own))
         if carried_problems:
             return self._refuse(carried_problems)
         if not planned:
@@ -144,10 +169,12 @@ class _Deciding:
     # Assets and strategy
 
     def _select_assets(self) -> tuple[tuple[AssetSpec, ...], str | None]:
-        capacity_by_key: dict[AssetKey, Decimal] = {a.key: a.capacity for a in self.snapshot.assets}
         previous = self.snapshot.previous
         excluded: list[dict[str, str]] = []
         if previous is not None:
+            capacity_by_key: dict[AssetKey, Decimal] = {
+                a.key: a.capacity for a in self.snapshot.assets
+            }
             problem = rules.previous_assets_still_qualify(previous.asset_keys, capacity_by_key)
             keys = previous.asset_keys
             included = tuple(a for a in self.snapshot.assets if a.key in keys)
@@ -173,11 +200,12 @@ class _Deciding:
                         }
                     )
             problem = rules.has_assets(included)
-        included = tuple(sorted(included, key=lambda a: a.key))
+        included = tuple(sorted(included, key=_asset_key))
+        self.included_capacity = sum([a.capacity for a in included], ZERO)
         self.assets_entry = {
             "flex": [a.id for a in included if a.kind == "flex"],
             "planned": [a.id for a in included if a.kind == "planned"],
-            "capacity": jsonable(sum((a.capacity for a in included), ZERO)),
+            "capacity": jsonable(self.included_capacity),
             "excluded": excluded,
         }
         return included, problem
@@ -270,20 +298,22 @@ class _Deciding:
         self,
         window: WindowSpec,
         candidates: list[_Candidate],
-        included: tuple[AssetSpec, ...],
-        holdings: Holdings,
+        fleet: Fleet,
+        shared: Holdings | None,
+        own: Holdings,
     ) -> list[PlannedBid]:
-        held = holdings.held(window.schedule, (a.key for a in included))
-        allocator = WindowAllocator(included, held)
-        held_entry = [
-            {
-                "kind": h.kind,
-                "asset_id": h.asset_id,
-                "capacity": jsonable(h.capacity),
-                "held_by": list(h.held_by),
-            }
-            for _, h in sorted(held.items())
+        schedule = window.schedule
+        totals: HeldTotals = {}
+        if shared is not None:
+            mine = pattern(schedule)
+            shared.collect(mine, totals, exclude=self.competition.id)
+            own.collect(mine, totals)
+        allocator = WindowAllocator(fleet, totals)
+        already_held = [
+            holding[3] if type(holding) is tuple else held_entry(key, holding)
+            for key, holding in allocator.held
         ]
+        window_record = window_entry(window)
         planned: list[PlannedBid] = []
         for candidate in candidates:
             available = allocator.total_available
@@ -295,24 +325,6 @@ class _Deciding:
                     "of the ballot's assets is not already held by overlapping windows "
                     "(of other competitions, or earlier in this ballot)"
                 )
-            entry: dict[str, Any] = {
-                "window_id": window.id,
-                "window": window_entry(window),
-                "source": candidate.source,
-                "capacity": jsonable(allocated),
-                "proposed_capacity": jsonable(candidate.proposed_capacity),
-                "rates": jsonable(candidate.rates),
-                "proposed_rates": jsonable(dict(candidate.proposed_rates)),
-                "max_runtime": jsonable(candidate.max_runtime),
-                "basis": jsonable(dict(candidate.basis)),
-                "available_capacity": jsonable(available),
-                "allocation": [
-                    {"kind": s.kind, "asset_id": s.asset_id, "capacity": jsonable(s.capacity)}
-                    for s in shares
-                ],
-                "already_held": held_entry,
-                "reductions": reductions,
-            }
             if allocated <= 0:
                 self.skipped.append(
                     {
@@ -323,13 +335,32 @@ class _Deciding:
                     }
                 )
                 continue
-            self.bid_entries.append(entry)
-            if not self.allow_overbooking:
-                holder = f"this ballot, window {window.id}"
-                for share in shares:
-                    holdings.add(
-                        window.schedule, (share.kind, share.asset_id), share.capacity, holder
-                    )
+            self.bid_entries.append(
+                {
+                    "window_id": window.id,
+                    "window": window_record,
+                    "source": candidate.source,
+                    "capacity": format(allocated, "f"),
+                    "proposed_capacity": jsonable(candidate.proposed_capacity),
+                    "rates": jsonable(candidate.rates),
+                    "proposed_rates": jsonable(candidate.proposed_rates),
+                    "max_runtime": jsonable(candidate.max_runtime),
+                    "basis": jsonable(candidate.basis),
+                    "available_capacity": format(available, "f"),
+                    "allocation": [
+                        {
+                            "kind": a.kind,
+                            "asset_id": a.asset_id,
+                            "capacity": format(a.capacity, "f"),
+                        }
+                        for a in shares
+                    ],
+                    "already_held": already_held,
+                    "reductions": reductions,
+                }
+            )
+            if shared is not None:
+                own.add_shares(schedule, shares, f"this ballot, window {window.id}")
             planned.append(
                 PlannedBid(
                     window_id=window.id,
@@ -351,14 +382,16 @@ class _Deciding:
         planned_ids = tuple(sorted(a.id for a in included if a.kind == "planned"))
         previous = self.snapshot.previous
         supersedes = previous.market_id if previous is not None else None
-        content = content_fingerprint(competition.id, flex, planned_ids, bids)
+        identity, content = both_fingerprints(
+            competition.id, flex, planned_ids, bids, supersedes=supersedes
+        )
         plan = BallotPlan(
             competition_id=competition.id,
             bids=tuple(bids),
             flex_asset_ids=flex,
             planned_asset_ids=planned_ids,
             supersedes=supersedes,
-            fingerprint=fingerprint(competition.id, flex, planned_ids, bids, supersedes=supersedes),
+            fingerprint=identity,
             content_fingerprint=content,
             strategy=self.strategy_name,
         )
@@ -406,6 +439,19 @@ class _Deciding:
             "rejected": self.rejected,
             "notes": self.notes,
         }
+
+
+_asset_key = attrgetter("key")
+
+
+@lru_cache(maxsize=4096)
+def _runtime_problem(runtime: timedelta) -> str | None:
+    """`rules.runtime_well_formed`, once per runtime: every window of a fleet shares one."""
+    return rules.runtime_well_formed(runtime)
+
+
+def _share_entry(share: AssetShare) -> dict[str, str]:
+    return {"kind": share.kind, "asset_id": share.asset_id, "capacity": format(share.capacity, "f")}
 
 
 def _strategy_name(strategy: Strategy) -> str:
@@ -490,7 +536,10 @@ def _validate_bid(
                 adjustments.append(f"{rate_type} rate rounded from {value} to {rates[rate_type]}")
 
     runtime = bid.max_runtime
-    problem = rules.runtime_well_formed(runtime)
+    if type(runtime) is timedelta:
+        problem = _runtime_problem(runtime)
+    else:
+        problem = rules.runtime_well_formed(runtime)
     if problem is not None:
         problems.append(problem)
     elif runtime is not None:

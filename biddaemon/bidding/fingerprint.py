@@ -88,7 +88,14 @@ def canonical(
     with_supersedes: bool = True,
 ) -> str:
     """The canonical JSON text that is hashed."""
-    rows, flex, planned = ballot_identity(flex_ids, planned_ids, bids)
+    identity = ballot_identity(flex_ids, planned_ids, bids)
+    return _text(competition_id, identity, supersedes, with_supersedes)
+
+
+def _text(
+    competition_id: str, identity: BallotIdentity, supersedes: str | None, with_supersedes: bool
+) -> str:
+    rows, flex, planned = identity
     document: dict[str, object] = {
         "v": FINGERPRINT_VERSION,
         "competition_id": competition_id,
@@ -122,3 +129,21 @@ def content_fingerprint(
     """64 hex characters identifying what the market would hold, whatever it replaces."""
     text = canonical(competition_id, flex_ids, planned_ids, bids, with_supersedes=False)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def both_fingerprints(
+    competition_id: str,
+    flex_ids: Iterable[str],
+    planned_ids: Iterable[str],
+    bids: Iterable[BidContent],
+    *,
+    supersedes: str | None,
+) -> tuple[str, str]:
+    """(`fingerprint`, `content_fingerprint`), from one computation of the ballot's identity."""
+    identity = ballot_identity(flex_ids, planned_ids, bids)
+    with_it = _text(competition_id, identity, supersedes, True)
+    without = _text(competition_id, identity, None, False)
+    return (
+        hashlib.sha256(with_it.encode()).hexdigest(),
+        hashlib.sha256(without.encode()).hexdigest(),
+    )

@@ -25,6 +25,10 @@ from biddaemon.strategy.snapshot import DAYS, Schedule
 _DAY_SECONDS: Final = 24 * 3600
 _WEEK_HOURS: Final = 7 * 24
 _WEEKDAY: Final = {name: number for number, name in enumerate(DAYS)}
+_SLOT: Final = 15 * 60  # service windows start and end on quarter hours, in practice
+_WEEK_SLOTS: Final = 7 * _DAY_SECONDS // _SLOT
+_ALL_SLOTS: Final = (1 << _WEEK_SLOTS) - 1
+EVERY_WEEKDAY_SPAN: Final = 8  # days in common: every weekday meets every weekday +-1
 
 
 def _seconds(moment: time) -> int:
@@ -41,6 +45,7 @@ class Pattern:
     end: int  # seconds from the start day's midnight (past 86400 when crossing midnight)
     weekdays: frozenset[int]
     week_hours: frozenset[int]  # hours of the week (0 = Monday 00:00) it touches, for indexing
+    week_slots: int  # bit i: quarter hour i of the week is covered; 0 when not on quarter hours
 
 
 @lru_cache(maxsize=65536)
@@ -50,6 +55,12 @@ def pattern(schedule: Schedule) -> Pattern:
         end += _DAY_SECONDS
     weekdays = frozenset(_WEEKDAY[day] for day in schedule.days)
     hours = range(start // 3600, (end - 1) // 3600 + 1)
+    slots = 0
+    if start % _SLOT == 0 and end % _SLOT == 0:
+        day_slots = ((1 << ((end - start) // _SLOT)) - 1) << (start // _SLOT)  # may pass 24:00
+        for day in weekdays:
+            shifted = day_slots << (day * _DAY_SECONDS // _SLOT)
+            slots |= (shifted | (shifted >> _WEEK_SLOTS)) & _ALL_SLOTS  # Sunday wraps to Monday
     return Pattern(
         first=schedule.start_date.toordinal(),
         last=schedule.end_date.toordinal(),
@@ -57,6 +68,7 @@ def pattern(schedule: Schedule) -> Pattern:
         end=end,
         weekdays=weekdays,
         week_hours=frozenset((day * 24 + hour) % _WEEK_HOURS for day in weekdays for hour in hours),
+        week_slots=slots,
     )
 
 
@@ -81,7 +93,23 @@ def patterns_overlap(a: Pattern, b: Pattern) -> bool:
     Two overlapping occurrences share a wall-clock moment, which falls in one hour of the week
     that both patterns touch; so disjoint `week_hours` safely rule an overlap out (an index can
     use them to avoid testing most pairs at all).
+
+    When the two share at least 8 days, every weekday of one meets every weekday of the other
+    (and the days either side), so the answer is whether their weekly occurrences meet: for
+    windows on quarter hours, one AND of their quarter-hour masks (the same answer as the day by
+    day test below, which is kept for everything else).
     """
+    if (
+        a.week_slots
+        and b.week_slots
+        and min(a.last, b.last) - max(a.first, b.first) >= EVERY_WEEKDAY_SPAN
+    ):
+        return (a.week_slots & b.week_slots) != 0
+    return patterns_overlap_day_by_day(a, b)
+
+
+def patterns_overlap_day_by_day(a: Pattern, b: Pattern) -> bool:
+    """`patterns_overlap` for any two patterns, by shifts of a day and common start days."""
     if a.last + 1 <= b.first or b.last + 1 <= a.first:  # a day apart at least: never
         return False
     for shift in (-1, 0, 1):  # b's occurrence starts `shift` days after a's

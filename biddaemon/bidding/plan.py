@@ -1,7 +1,9 @@
-"""What the engine hands the daemon: a validated ballot (and its exact POST body) or a refusal.
+"""What the engine hands the daemon: a validated ballot or a refusal.
 
 Both carry the decision record, a JSON-ready dict to store in `Ballot.decision`. A `BallotPlan`
 only exists after every rule passed, so the daemon can persist and send it without checking.
+The plan carries no wire body: the jobs side builds the POST from it
+(`biddaemon.jobs.ballot_body.ballot_request`).
 """
 
 from __future__ import annotations
@@ -14,8 +16,6 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from biddaemon.bidding.allocation import AssetShare
-from biddaemon.bidding.rules import format_capacity, format_price, format_runtime
-from biddaemon.strategy.snapshot import RATE_TYPES
 
 BidSource = Literal["proposed", "carried"]
 
@@ -34,17 +34,6 @@ class PlannedBid:
     def __post_init__(self) -> None:
         object.__setattr__(self, "rates", MappingProxyType(dict(self.rates)))
 
-    def wire(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "service_window_id": self.window_id,
-            "capacity": format_capacity(self.capacity),
-        }
-        if self.max_runtime is not None:
-            body["max_runtime"] = format_runtime(self.max_runtime)
-        ordered = sorted(self.rates.items(), key=lambda item: RATE_TYPES.index(item[0]))
-        body["rates"] = [{"type": kind, "value": format_price(value)} for kind, value in ordered]
-        return body
-
 
 @dataclass(frozen=True, slots=True)
 class BallotPlan:
@@ -58,15 +47,6 @@ class BallotPlan:
     fingerprint: str
     content_fingerprint: str
     strategy: str
-
-    def request_body(self) -> dict[str, Any]:
-        """The JSON body for `POST /bids/v1/competitions/{id}/ballots/`; `assets` is always
-        explicit, so the asset set is pinned for every later resubmission."""
-        return {
-            "competition_id": self.competition_id,
-            "assets": {"flex": list(self.flex_asset_ids), "planned": list(self.planned_asset_ids)},
-            "bids": [bid.wire() for bid in self.bids],
-        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, Final
 
 from biddaemon.bidding.rules import format_runtime
@@ -36,6 +37,13 @@ RECORD_VERSION: Final = 1
 
 def jsonable(value: object) -> Any:
     """Decimals as exact strings, times ISO, runtimes `[D]THH:MM:SS`, sets as sorted lists."""
+    kind = type(value)  # the common exact types first: records are built for every window
+    if kind is str or kind is bool or kind is int or value is None:
+        return value
+    if kind is Decimal:
+        return format(value, "f")
+    if kind is dict or kind is MappingProxyType:
+        return {str(key): jsonable(item) for key, item in value.items()}  # type: ignore[attr-defined]
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, Decimal):

@@ -85,8 +85,14 @@ def summary_row(record: dict[str, Any]) -> dict[str, str]:
         "MW": str(mw),
         "£/h avail.": str(value.quantize(Decimal("0.01"))),
         "outcome": outcome,
-        "reason": main_reason(record),
+        "reason": main_reason(record) + _noted(record),
     }
+
+
+def _noted(record: dict[str, Any]) -> str:
+    """Points at changes under our ballots and odd results, shown in full with --competition."""
+    noted = len(record.get("events", ())) + len(record.get("unrecorded_observations", ()))
+    return f" ({noted} market change(s) or anomaly(ies) noted)" if noted else ""
 
 
 def main_reason(record: dict[str, Any]) -> str:
@@ -158,3 +164,8 @@ def _print_competition(out: Console, record: dict[str, Any]) -> None:
             )
         for line in render_decision(ballot["decision"]):
             out.print(f"      {line}", markup=False)
+    for event in record.get("events", ()):
+        flags = " (dry run)" if event["dry_run"] else ""
+        out.print(f"  {event['at']}: {event['detail']}{flags}", markup=False)
+    for observation in record.get("unrecorded_observations", ()):
+        out.print(f"  listed {observation['at']}: {observation['detail']}", markup=False)

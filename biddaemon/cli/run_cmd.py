@@ -85,6 +85,21 @@ def once_command(
         return
     for job_name, details in reports.items():
         typer.echo(f"{job_name}: {_plain(details)}")
+        for line in _itemised(details):
+            typer.echo(f"  {line}")
+
+
+def _itemised(details: dict[str, Any]) -> list[str]:
+    """One line per competition a job skipped, refused or could not settle, with its reason:
+    the counts alone would not tell the operator which competition needs a look."""
+    lines = []
+    for key, value in sorted(details.items()):
+        if not isinstance(value, dict):
+            continue
+        for item, reason in sorted(value.items()):
+            text = "; ".join(map(str, reason)) if isinstance(reason, list | tuple) else reason
+            lines.append(f"{key.replace('_', ' ')} {item}: {text}")
+    return lines
 
 
 def _plain(details: dict[str, Any]) -> str:

@@ -1,35 +1,34 @@
 """The daily results cycle: read what the System Operators decided about our bids.
 
 Only competitions we bid into, that have closed, and whose results are not yet recorded are
-asked about (the market asks for at most one results poll a day). Each published result is
-stored as a `BidOutcome` against our bid, the competition is marked done, and a notice goes to
-the outbox.
+asked about (the market asks for at most one results poll a day). Each competition is read and
+recorded in its own transaction: one whose results cannot be read or stored is skipped with its
+reason and the loop goes on, so it never blocks later ones. Published results are stored by
+`store.outcomes` (anomalies kept with their reasons), the competition is marked done, and a
+notice goes to the outbox.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from biddaemon import metrics
 from biddaemon.clock import utcnow
-from biddaemon.errors import BadMarketData, RejectedByMarket, RetryLater
+from biddaemon.errors import BadMarketData, OperatorActionRequired, RejectedByMarket, RetryLater
 from biddaemon.jobs import notify
-from biddaemon.jobs.submission import LIVE
 from biddaemon.logs import get_logger
 from biddaemon.markets.piclo import BidResults, PicloClient, ResultsStatus
 from biddaemon.store.database import transaction
-from biddaemon.store.models import (
-    Ballot,
-    BallotState,
-    Bid,
-    BidOutcome,
-    Competition,
-    OutcomeStatus,
+from biddaemon.store.outcomes import (
+    OutcomesReport,
+    awaiting_results,
+    mark_done,
+    mark_results_pending,
+    record_outcomes,
 )
 
 log = get_logger(__name__)
@@ -43,21 +42,7 @@ class ResultsReport:
     accepted: int = 0
     rejected: int = 0
     skipped: dict[str, str] = field(default_factory=dict)
-
-
-def competitions_awaiting_results(session: Session, now: datetime) -> list[str]:
-    """Closed competitions we bid into whose results we have not recorded yet."""
-    bid_into = select(Ballot.competition_id).where(
-        Ballot.state.in_((*LIVE, BallotState.SUPERSEDED))
-    )
-    return list(
-        session.scalars(
-            select(Competition.id)
-            .where(Competition.id.in_(bid_into), Competition.done.is_(False))
-            .where(Competition.competition_close <= now)
-            .order_by(Competition.competition_close, Competition.id)
-        )
-    )
+    anomalies: dict[str, list[str]] = field(default_factory=dict)
 
 
 def run_results_cycle(
@@ -69,17 +54,18 @@ def run_results_cycle(
 ) -> ResultsReport:
     report = ResultsReport()
     with factory() as session:
-        due = competitions_awaiting_results(session, utcnow())
+        due = awaiting_results(session, utcnow())
     for competition_id in due:
         if stop is not None and stop.is_set():
             break
         report.checked += 1
         try:
-            results = client.get_bid_results(competition_id)
+            _one_competition(factory, client, competition_id, report, dry_run=dry_run)
+        except OperatorActionRequired:
+            raise
         except (BadMarketData, RejectedByMarket) as exc:
             report.skipped[competition_id] = str(exc)
             log.warning("results skipped", competition=competition_id, reason=str(exc))
-            continue
         except RetryLater as exc:
             report.skipped[competition_id] = str(exc)
             log.warning(
@@ -87,88 +73,61 @@ def run_results_cycle(
                 competition=competition_id,
                 reason=str(exc),
             )
-            continue
-        metrics.POLLS.labels(job="results", result=results.status.value).inc()
-        if results.status is not ResultsStatus.PUBLISHED:
-            report.pending += 1
-            with transaction(factory) as session:
-                competition = session.get_one(Competition, competition_id)
-                competition.results_status = results.status.value
-                competition.results_checked_at = utcnow()
-            continue
-        accepted, rejected = record_results(factory, results, dry_run=dry_run)
-        report.published += 1
-        report.accepted += accepted
-        report.rejected += rejected
+        except Exception as exc:
+            log.exception("results failed unexpectedly", competition=competition_id)
+            report.skipped[competition_id] = f"internal error: {type(exc).__name__}: {exc}"
     return report
 
 
+def _one_competition(
+    factory: sessionmaker[Session],
+    client: PicloClient,
+    competition_id: str,
+    report: ResultsReport,
+    *,
+    dry_run: bool,
+) -> None:
+    results = client.get_bid_results(competition_id)
+    metrics.POLLS.labels(job="results", result=results.status.value).inc()
+    if results.status is not ResultsStatus.PUBLISHED:
+        report.pending += 1
+        with transaction(factory) as session:
+            mark_results_pending(session, competition_id, results.status.value, utcnow())
+        return
+    outcomes = record_results(factory, competition_id, results, dry_run=dry_run)
+    report.published += 1
+    report.accepted += outcomes.accepted
+    report.rejected += outcomes.rejected
+    if outcomes.anomalies:
+        report.anomalies[competition_id] = outcomes.anomalies
+
+
 def record_results(
-    factory: sessionmaker[Session], results: BidResults, *, dry_run: bool
-) -> tuple[int, int]:
+    factory: sessionmaker[Session], competition_id: str, results: BidResults, *, dry_run: bool
+) -> OutcomesReport:
     """Store every outcome once (idempotent), mark the competition done, queue a notice."""
     now = utcnow()
-    accepted = rejected = 0
     with transaction(factory) as session:
-        competition = session.get_one(Competition, results.competition_id)
-        known = set(
-            session.scalars(
-                select(BidOutcome.market_bid_id).where(
-                    BidOutcome.competition_id == results.competition_id
-                )
-            )
-        )
-        lines = []
-        for result in results.results:
-            status = OutcomeStatus(result.status.value)
-            if status is OutcomeStatus.ACCEPTED:
-                accepted += 1
-            else:
-                rejected += 1
-            our_bid = session.scalars(select(Bid).where(Bid.market_bid_id == result.bid_id)).first()
-            lines.append(
-                {
-                    "bid_id": result.bid_id,
-                    "service_window_id": result.service_window_id,
-                    "status": status.value,
-                    "capacity": str(result.capacity),
-                    "rejection_reason": result.rejection_reason,
-                }
-            )
-            if result.bid_id in known:
-                continue
-            session.add(
-                BidOutcome(
-                    competition_id=results.competition_id,
-                    market_bid_id=result.bid_id,
-                    market_ballot_id=result.ballot_id,
-                    bid_id=our_bid.id if our_bid else None,
-                    service_window_id=result.service_window_id,
-                    status=status,
-                    capacity=result.capacity,
-                    rejection_reason=result.rejection_reason,
-                    recorded_at=now,
-                    dry_run=dry_run,
-                )
-            )
-            metrics.OUTCOMES.labels(status=status.value).inc()
-        competition.results_status = ResultsStatus.PUBLISHED.value
-        competition.results_checked_at = now
-        competition.results_published_at = now
-        competition.done = True
-        notify.enqueue(
-            session,
-            "results_published",
-            {
-                "competition_id": results.competition_id,
-                "competition_name": competition.name,
-                "accepted": accepted,
-                "rejected": rejected,
-                "bids": lines,
-            },
-            dry_run=dry_run,
-        )
+        outcomes = record_outcomes(session, competition_id, results, now, dry_run=dry_run)
+        competition = mark_done(session, competition_id, now)
+        payload: dict[str, Any] = {
+            "competition_id": competition_id,
+            "competition_name": competition.name,
+            "accepted": outcomes.accepted,
+            "rejected": outcomes.rejected,
+            "bids": outcomes.lines,
+        }
+        if outcomes.anomalies:
+            payload["anomalies"] = outcomes.anomalies
+        notify.enqueue(session, "results_published", payload, dry_run=dry_run)
+    for status in outcomes.recorded:
+        metrics.OUTCOMES.labels(status=status).inc()
+    for anomaly in outcomes.anomalies:
+        log.warning("result not taken as given", competition=competition_id, reason=anomaly)
     log.info(
-        "results recorded", competition=results.competition_id, accepted=accepted, rejected=rejected
+        "results recorded",
+        competition=competition_id,
+        accepted=outcomes.accepted,
+        rejected=outcomes.rejected,
     )
-    return accepted, rejected
+    return outcomes

@@ -185,6 +185,20 @@ class Market:
         with self._lock:
             self._add_competition(competition)
 
+    def replace_competition(self, competition: Competition) -> None:
+        """Change an existing competition in place, as a DSO may: close it early, extend or
+        cancel it, renumber or move its periods and windows (for tests and rehearsals)."""
+        with self._lock:
+            old = self._competitions.get(competition.id)
+            if old is None:
+                raise NotFound(competition.id)
+            known = {p.id for p in old.service_periods} | {w.id for w in old.windows()}
+            for period in competition.service_periods:
+                for new_id in (period.id, *(w.id for w in period.windows)):
+                    if new_id not in known:
+                        self._ids.claim(new_id)
+            self._competitions[competition.id] = competition
+
     def add_fleet(self, fleet: Fleet) -> None:
         with self._lock:
             for flex in fleet.flex:

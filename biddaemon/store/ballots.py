@@ -214,7 +214,7 @@ def save_submitting(
                 position=position,
                 service_window_id=bid.window_id,
                 capacity=bid.capacity,
-                max_runtime=bid.wire().get("max_runtime"),
+                max_runtime=bid_identity(bid)[2],  # the runtime as sent
                 availability_rate=bid.rates.get("availability"),
                 utilisation_rate=bid.rates.get("utilisation"),
                 service_fee_rate=bid.rates.get("service_fee"),

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from biddaemon.store.models import Ballot, BidOutcome, Competition
+from biddaemon.store.models import Ballot, BidOutcome, Competition, OpportunityObservation
 
 
 def competition_history(
@@ -19,6 +19,7 @@ def competition_history(
         .options(
             selectinload(Competition.ballots).selectinload(Ballot.bids),
             selectinload(Competition.ballots).selectinload(Ballot.attempts),
+            selectinload(Competition.events),
         )
         .order_by(Competition.competition_close.desc(), Competition.id)
     )
@@ -31,10 +32,27 @@ def competition_history(
             select(BidOutcome).where(BidOutcome.competition_id.in_([c.id for c in competitions]))
         )
     }
-    return [_competition(c, outcomes) for c in competitions]
+    unrecorded: dict[str, list[dict[str, Any]]] = {}
+    for observation in session.scalars(
+        select(OpportunityObservation)
+        .where(
+            OpportunityObservation.competition_id.in_([c.id for c in competitions]),
+            OpportunityObservation.error.is_not(None),
+        )
+        .order_by(OpportunityObservation.id)
+    ):
+        unrecorded.setdefault(observation.competition_id, []).append(
+            {"at": _iso(observation.observed_at), "detail": observation.error}
+        )
+    return [_competition(c, outcomes, unrecorded.get(c.id, [])) for c in competitions]
 
 
-def _competition(competition: Competition, outcomes: dict[str, BidOutcome]) -> dict[str, Any]:
+def _competition(
+    competition: Competition,
+    outcomes: dict[str, BidOutcome],
+    unrecorded: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """`events`: what changed under our ballots and results we could not take as given."""
     return {
         "id": competition.id,
         "name": competition.name,
@@ -48,6 +66,17 @@ def _competition(competition: Competition, outcomes: dict[str, BidOutcome]) -> d
         "last_decision": competition.last_decision,
         "last_decided_at": _iso(competition.last_decided_at),
         "ballots": [_ballot(b, outcomes) for b in competition.ballots],
+        "events": [
+            {
+                "at": _iso(event.at),
+                "kind": event.kind,
+                "subject": event.subject,
+                "detail": event.detail,
+                "dry_run": event.dry_run,
+            }
+            for event in competition.events
+        ],
+        "unrecorded_observations": unrecorded,
     }
 
 

@@ -176,6 +176,9 @@ class Competition(Base):
         back_populates="competition", cascade="all, delete-orphan", order_by="ServicePeriod.id"
     )
     ballots: Mapped[list[Ballot]] = relationship(back_populates="competition", order_by="Ballot.id")
+    events: Mapped[list[CompetitionEvent]] = relationship(
+        cascade="all, delete-orphan", order_by="CompetitionEvent.id"
+    )
 
 
 class ServicePeriod(Base):
@@ -230,7 +233,31 @@ class OpportunityObservation(Base):
     observed_at: Mapped[datetime]
     flex_asset_ids: Mapped[list[str]]
     planned_asset_ids: Mapped[list[str]]
-    total_capacity: Mapped[Decimal] = mapped_column(MW)
+    # None when the market's figure could not be stored; `error` then says why.
+    total_capacity: Mapped[Decimal | None] = mapped_column(MW)
+    error: Mapped[str | None] = mapped_column(Text)
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CompetitionEvent(Base):
+    """Something about a competition worth keeping once the row shows only the latest state.
+
+    The competition, its periods and windows are stored as the market describes them now; what
+    changed under a ballot we sent (a window removed or changed, the close moved, a cancellation)
+    and results we could not take as given (a bid listed twice, one we do not know) are kept here
+    with a readable `detail`, so `history` can show them.
+    """
+
+    __tablename__ = "competition_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    competition_id: Mapped[str] = mapped_column(
+        ForeignKey("competitions.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text)
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

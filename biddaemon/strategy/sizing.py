@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
+from functools import lru_cache
 
 from biddaemon.strategy.base import BasisValue, Proposal, ProposedBid, Skip, WindowOutcome
 from biddaemon.strategy.snapshot import AssetSpec, StrategyInput, WindowSpec
@@ -34,6 +35,7 @@ def qualified_capacity(assets: Iterable[AssetSpec]) -> Decimal:
     return sum((a.capacity for a in assets), Decimal("0.000"))
 
 
+@lru_cache(maxsize=65536)  # a fleet is sized for every competition: once per asset is enough
 def asset_runtime(asset: AssetSpec) -> timedelta | None:
     """How long this asset can deliver its full capacity; None when nothing limits it."""
     limits: list[timedelta] = []

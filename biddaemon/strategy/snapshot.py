@@ -9,7 +9,7 @@ snapshot is the whole world a strategy sees.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from types import MappingProxyType
@@ -102,6 +102,8 @@ class WindowSpec:
     days: frozenset[str]
     bank_holidays: str
     capacity_required: Decimal
+    schedule: Schedule = field(init=False, repr=False, compare=False)
+    """When it recurs, built once (the engine meets it for every overlap test)."""
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -110,11 +112,10 @@ class WindowSpec:
             raise ValueError(f"bank_holidays must be 'included' or 'excluded' (window {self.id})")
         if _decimal(self.capacity_required, f"window {self.id} capacity_required") < 0:
             raise ValueError(f"window {self.id}: capacity_required must not be negative")
-        self.schedule  # noqa: B018 - validates dates, times and days
-
-    @property
-    def schedule(self) -> Schedule:
-        return Schedule(self.start_date, self.end_date, self.start_time, self.end_time, self.days)
+        schedule = Schedule(  # validates dates, times and days
+            self.start_date, self.end_date, self.start_time, self.end_time, self.days
+        )
+        object.__setattr__(self, "schedule", schedule)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +128,11 @@ class AssetSpec:
     capacity: Decimal  # MW in the need direction
     energy_mwh: Decimal | None = None
     max_runtime: timedelta | None = None
+    key: tuple[AssetKind, str] = field(init=False, repr=False, compare=False)
+    """Flex and Planned Assets have separate id spaces on the market: (kind, id)."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "key", (self.kind, self.id))
         if not self.id:
             raise ValueError("an asset needs an id")
         if self.kind not in ("flex", "planned"):
@@ -141,11 +145,6 @@ class AssetSpec:
             not isinstance(self.max_runtime, timedelta) or self.max_runtime < timedelta(0)
         ):
             raise ValueError(f"asset {self.id}: max_runtime must be a non-negative timedelta")
-
-    @property
-    def key(self) -> tuple[AssetKind, str]:
-        """Flex and Planned Assets have separate id spaces on the market."""
-        return (self.kind, self.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +161,8 @@ class CompetitionSnapshot:
     availability_guide_price: Decimal | None = None
     utilisation_guide_price: Decimal | None = None
     service_fee_guide_price: Decimal | None = None
+    by_window_id: Mapping[str, WindowSpec] = field(init=False, repr=False, compare=False)
+    """The windows by id, so finding one does not walk them all."""
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -176,11 +177,12 @@ class CompetitionSnapshot:
             price = self.guide_price(rate_type)
             if price is not None:
                 _decimal(price, f"{rate_type}_guide_price")
-        seen: set[str] = set()
+        seen: dict[str, WindowSpec] = {}
         for window in self.windows:
             if window.id in seen:
                 raise ValueError(f"competition {self.id}: window id {window.id!r} appears twice")
-            seen.add(window.id)
+            seen[window.id] = window
+        object.__setattr__(self, "by_window_id", MappingProxyType(seen))
 
     def guide_price(self, rate_type: RateType) -> Decimal | None:
         if rate_type == "availability":
@@ -195,7 +197,7 @@ class CompetitionSnapshot:
         return REQUIRED_RATES.get(self.type)
 
     def window(self, window_id: str) -> WindowSpec | None:
-        return next((w for w in self.windows if w.id == window_id), None)
+        return self.by_window_id.get(window_id)
 
 
 @dataclass(frozen=True, slots=True)

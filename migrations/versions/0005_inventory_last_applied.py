@@ -5,7 +5,7 @@ compared with it, and it tells our change from a change made on the platform);
 `retired_at` marks a link whose asset left the inventory and was retired by `apply --prune`.
 
 Revision ID: 0005
-Revises: 0003 (0004 once the competitions migration is merged: then down_revision = "0004")
+Revises: 0004
 Create Date: 2026-12-01 09:00:00.000000
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import biddaemon.store.types
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from biddaemon.bidding import commitments_from_record, decide
+from biddaemon.bidding import Holdings, commitments_from_record, decide
+from biddaemon.jobs.ballot_body import request_body
 from biddaemon.strategy import GuidePriceStrategy
 from biddaemon.strategy.snapshot import Schedule
 from tests.bidding.support import (
@@ -73,7 +74,7 @@ def test_capacity_committed_to_an_overlapping_window_elsewhere_is_not_promised_a
         assert "already held" in decision.record["skipped"][0]["reason"]
         return
     assert decision.plan is not None
-    assert decision.plan.request_body()["bids"][0]["capacity"] == sent
+    assert request_body(decision.plan)["bids"][0]["capacity"] == sent
     entry = decision.record["bids"][0]
     assert entry["already_held"] == [
         {"kind": "flex", "asset_id": "a1", "capacity": committed, "held_by": ["other"]}
@@ -212,3 +213,30 @@ def test_overbooking_also_lets_overlapping_windows_of_one_ballot_share() -> None
     )
     assert decision.plan is not None
     assert [b.capacity for b in decision.plan.bids] == [D("1.500"), D("1.500")]
+
+
+def test_a_holding_of_a_fraction_of_a_kw_still_takes_that_whole_kw() -> None:
+    """Free capacity is rounded down to whole kW, so 0.0005 MW held leaves 1.999 of 2 MW."""
+    snap = snapshot(assets=[asset("a1", "2.000")], commitments=[commitment("a1", "0.0005")])
+    decision = run([propose(bid("2.000"))], snap)
+    assert decision.plan is not None
+    assert decision.plan.bids[0].capacity == D("1.999")
+    assert decision.record["bids"][0]["already_held"][0]["capacity"] == "0.0005"
+
+
+def test_an_index_kept_across_decisions_gives_the_same_decision_as_the_snapshot() -> None:
+    """The cycle's index of holdings (built once, holding this competition's own previous
+    ballot too) decides exactly as the engine's own index of the snapshot's commitments."""
+    commitments = [
+        commitment("a1", "0.700", competition_id="x"),
+        commitment("a1", "0.300", competition_id="c1"),  # being replaced: does not count
+        commitment("a2", "0.250", competition_id="y"),
+    ]
+    snap = snapshot(assets=[asset("a1", "1"), asset("a2", "1")], commitments=commitments)
+    index = Holdings(commitments)
+    alone = decide(GuidePriceStrategy(), snap, safety_margin=MARGIN, allow_overbooking=False)
+    shared = decide(
+        GuidePriceStrategy(), snap, safety_margin=MARGIN, allow_overbooking=False, holdings=index
+    )
+    assert shared.record == alone.record
+    assert len(index) == 3  # only read, never changed

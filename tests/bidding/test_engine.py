@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from biddaemon.bidding import decide
+from biddaemon.jobs.ballot_body import request_body
 from biddaemon.strategy.snapshot import StrategyInput
 from tests.bidding.support import (
     MARGIN,
@@ -31,7 +32,7 @@ from tests.bidding.support import (
 
 def _bodies(decision: Any) -> list[dict[str, Any]]:
     assert decision.plan is not None, decision.reasons
-    bids: list[dict[str, Any]] = decision.plan.request_body()["bids"]
+    bids: list[dict[str, Any]] = request_body(decision.plan)["bids"]
     return bids
 
 
@@ -47,7 +48,7 @@ def test_a_valid_proposal_becomes_the_exact_post_body() -> None:
     decision = run([propose(bid("1.5", availability="14.25", utilisation="285"))])
     assert decision.should_submit
     assert decision.plan is not None
-    assert decision.plan.request_body() == {
+    assert request_body(decision.plan) == {
         "competition_id": "c1",
         "assets": {"flex": ["a1"], "planned": []},
         "bids": [
@@ -68,7 +69,7 @@ def test_the_asset_set_is_always_explicit_and_sorted_by_kind() -> None:
     assets = [asset("z9"), asset("b2"), asset("p1", kind="planned")]
     decision = run([propose(bid("1"))], snapshot(assets=assets))
     assert decision.plan is not None
-    assert decision.plan.request_body()["assets"] == {"flex": ["b2", "z9"], "planned": ["p1"]}
+    assert request_body(decision.plan)["assets"] == {"flex": ["b2", "z9"], "planned": ["p1"]}
 
 
 def test_a_bid_without_max_runtime_sends_none() -> None:

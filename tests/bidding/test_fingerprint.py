@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from biddaemon.bidding.fingerprint import content_fingerprint, fingerprint
 from biddaemon.bidding.plan import BallotPlan, Decision
 from tests.bidding.support import (
     asset,
@@ -98,3 +99,12 @@ def test_a_then_b_then_a_again_is_a_new_submission_with_the_same_content() -> No
     assert len({first_a.fingerprint, b.fingerprint, second_a.fingerprint}) == 3
     assert first_a.content_fingerprint == second_a.content_fingerprint
     assert not second_decision.unchanged  # the market holds B now: A must be sent again
+
+
+def test_a_plan_carries_the_same_fingerprints_as_the_ones_computed_alone() -> None:
+    """The engine renders the bids once for both hashes; each must equal its own function's."""
+    previous = previous_ballot(bids=[previous_bid("w1", "1.000")])
+    plan = _plan(*BASE, previous=previous)
+    args = (plan.competition_id, plan.flex_asset_ids, plan.planned_asset_ids, plan.bids)
+    assert plan.fingerprint == fingerprint(*args, supersedes=plan.supersedes)
+    assert plan.content_fingerprint == content_fingerprint(*args)

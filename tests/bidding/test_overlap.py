@@ -9,7 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from biddaemon.bidding.overlap import pattern, schedules_overlap
+from biddaemon.bidding.overlap import (
+    pattern,
+    patterns_overlap,
+    patterns_overlap_day_by_day,
+    schedules_overlap,
+)
 from biddaemon.strategy.snapshot import DAYS, Schedule
 
 LONDON = ZoneInfo("Europe/London")
@@ -187,3 +192,27 @@ def test_week_hours_cover_exactly_the_hours_a_window_touches(
     schedule: Schedule, hours: set[int]
 ) -> None:
     assert pattern(schedule).week_hours == hours
+
+
+long_schedules = st.builds(
+    lambda start, length, t1, t2, days: Schedule(
+        start, start + timedelta(days=length), t1, t2, frozenset(days)
+    ),
+    st.integers(0, 30).map(lambda n: date(2027, 11, 1) + timedelta(days=n)),
+    st.integers(1, 60),
+    st.builds(time, st.integers(0, 23), st.sampled_from([0, 15, 30, 45, 59])),
+    st.builds(time, st.integers(0, 23), st.sampled_from([0, 15, 30, 45, 59])),
+    st.sets(st.sampled_from(DAYS), min_size=1),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(long_schedules, long_schedules)
+def test_the_quarter_hour_mask_answers_exactly_as_the_day_by_day_test(
+    a: Schedule, b: Schedule
+) -> None:
+    """Windows on quarter hours sharing 8 days or more are compared by one AND of their weekly
+    masks: it must give the day-by-day test's answer, never another."""
+    assert patterns_overlap(pattern(a), pattern(b)) is patterns_overlap_day_by_day(
+        pattern(a), pattern(b)
+    )

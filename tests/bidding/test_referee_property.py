@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from biddaemon.bidding import Decision, commitments_from_record, decide
+from biddaemon.jobs.ballot_body import request_body
 from biddaemon.markets.piclo.models import parse_max_runtime
 from biddaemon.sandbox import judge_ballot
 from biddaemon.sandbox.model import (
@@ -420,7 +421,7 @@ def _judge(
     active: AssetSet | None,
 ) -> None:
     assert decision.plan is not None
-    body = decision.plan.request_body()
+    body = request_body(decision.plan)
     violations = judge_ballot(competition, provider_fleet, body, NOW, active_assets=active)
     assert violations == [], (body, decision.record)
 
@@ -482,7 +483,7 @@ def test_every_emitted_ballot_is_accepted_by_the_referee_and_no_megawatt_is_prom
             if decision.should_submit:
                 live[competition.id] = decision.record
                 bodies[competition.id] = (
-                    decision.plan.request_body(),
+                    request_body(decision.plan),
                     f"m-{competition.id}-{round_number}",
                 )
             if not scenario["overbooking"]:

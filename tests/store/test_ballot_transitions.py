@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from biddaemon.bidding.allocation import AssetShare
 from biddaemon.bidding.fingerprint import BidValues
 from biddaemon.bidding.plan import BallotPlan, PlannedBid
+from biddaemon.jobs.ballot_body import request_body
 from biddaemon.store import ballots, migrate, reconciliation
 from biddaemon.store.database import make_engine, session_factory, transaction
 from biddaemon.store.ledger import Ledger
@@ -108,7 +109,7 @@ def save(factory: sessionmaker[Session], the_plan: BallotPlan | None = None) -> 
             the_plan,
             {"outcome": "ballot"},
             {"w1": WINDOW},
-            body=the_plan.request_body(),
+            body=request_body(the_plan),
             now=NOW,
             dry_run=False,
         )

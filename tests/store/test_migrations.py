@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
@@ -152,6 +153,69 @@ def test_0003_backfills_allocations_from_existing_decision_records_and_downgrade
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM ballots")).scalar() == 2
     engine.dispose()
+
+
+def test_competition_events_migration_keeps_observations_both_ways(database_url: str) -> None:
+    """0004 adds competition events and lets an observation carry an error instead of a figure;
+    downgrading drops them and the observations that have no figure, and keeps the rest."""
+    engine = make_engine(database_url)
+    before = ScriptDirectory(str(migrate.migrations_dir())).get_revision("0004").down_revision
+    assert isinstance(before, str)
+    migrate.upgrade(engine, before)
+    at = "2027-01-05 10:00:00+00:00"
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO competitions (id, type, need_direction, status, raw, "
+                "first_observed_at, observed_at, done) VALUES "
+                "('c1', 'sustain', 'deficit', 'open', '{}', :at, :at, false)"
+            ),
+            {"at": at},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO opportunity_observations (competition_id, observed_at, "
+                "flex_asset_ids, planned_asset_ids, total_capacity, dry_run) VALUES "
+                "('c1', :at, '[]', '[]', '1.500', false)"
+            ),
+            {"at": at},
+        )
+
+    migrate.upgrade(engine, "0004")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO opportunity_observations (competition_id, observed_at, "
+                "flex_asset_ids, planned_asset_ids, total_capacity, error, dry_run) VALUES "
+                "('c1', :at, '[]', '[]', NULL, 'too many places', false)"
+            ),
+            {"at": at},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO competition_events (competition_id, at, kind, detail, dry_run) "
+                "VALUES ('c1', :at, 'window_removed', 'window w removed after we bid', false)"
+            ),
+            {"at": at},
+        )
+        kept = connection.execute(
+            text("SELECT total_capacity, error FROM opportunity_observations ORDER BY id")
+        ).all()
+    assert [(str(c) if c is not None else None, e) for c, e in kept] == [
+        ("1.500", None),
+        (None, "too many places"),
+    ]
+
+    migrate.downgrade(engine, before)
+    assert "competition_events" not in inspect(engine).get_table_names()
+    columns = {c["name"]: c for c in inspect(engine).get_columns("opportunity_observations")}
+    assert "error" not in columns
+    assert columns["total_capacity"]["nullable"] is False
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT total_capacity FROM opportunity_observations"))
+        assert [str(c) for (c,) in rows] == ["1.500"]
+    migrate.upgrade(engine)
+    assert migrate.current_revision(engine) == migrate.head_revision()
 
 
 def test_0005_adds_the_last_applied_fields_and_the_retirement_and_downgrades(

@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from biddaemon.bidding import decide, render_decision
+from biddaemon.jobs.ballot_body import request_body
 from biddaemon.settings import StrategySettings
 from biddaemon.strategy import load_strategy
 from biddaemon.strategy.base import Proposal
@@ -33,7 +34,7 @@ def test_a_user_strategy_raising_skips_only_its_competition_with_the_reason_reco
     assert decisions["c1"].should_submit
     assert decisions["c3"].should_submit
     assert decisions["c1"].plan is not None
-    assert decisions["c1"].plan.request_body()["bids"][0]["capacity"] == "1.000"
+    assert request_body(decisions["c1"].plan)["bids"][0]["capacity"] == "1.000"
     assert decisions["c1"].plan.strategy == "half-capacity"
 
     failed = decisions["c2"]

@@ -11,14 +11,15 @@ from typing import Any
 import pytest
 
 from biddaemon.bidding import decide
-from biddaemon.bidding.from_market import (
+from biddaemon.errors import BadMarketData
+from biddaemon.jobs.ballot_body import request_body
+from biddaemon.jobs.market_snapshot import (
     active_ballot,
     asset_specs,
     competition_snapshot,
     previous_ballot,
     strategy_input,
 )
-from biddaemon.errors import BadMarketData
 from biddaemon.markets.piclo.models import Ballot, Competition, FlexAsset, PlannedAsset
 from biddaemon.settings import StrategySettings
 from biddaemon.strategy import GuidePriceStrategy
@@ -214,7 +215,7 @@ def test_the_fixture_competition_decides_into_a_ballot_the_wire_model_accepts() 
         GuidePriceStrategy(), snap, safety_margin=timedelta(minutes=15), allow_overbooking=False
     )
     assert decision.plan is not None
-    body = decision.plan.request_body()
+    body = request_body(decision.plan)
     assert body["assets"] == {"flex": ["aB12cD3", "eF45gH6"], "planned": ["pL78mN9"]}
     assert [(b["service_window_id"], b["capacity"]) for b in body["bids"]] == [
         ("sW12gWx", "2.000"),

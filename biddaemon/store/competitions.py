@@ -1,0 +1,379 @@
+"""The only code that writes competitions, their periods and windows, observations and decisions.
+
+Operations work in the caller's session and transaction. A competition is stored as the market
+describes it now, whatever it renumbered, moved or removed; what changed under a ballot we sent
+is kept as a `CompetitionEvent` so `history` can show it. An observation is written in its own
+savepoint, so one that cannot be stored is kept out with its reason and the others are written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from biddaemon.errors import BadMarketData
+from biddaemon.store.models import (
+    Ballot,
+    BallotState,
+    Bid,
+    CompetitionEvent,
+    OpportunityObservation,
+    ServicePeriod,
+    ServiceWindow,
+)
+from biddaemon.store.models import Competition as StoredCompetition
+
+if TYPE_CHECKING:
+    from biddaemon.markets.piclo import BiddingOpportunity, Competition
+
+MW_PLACES = 3
+MW_DIGITS = 14
+
+# Ballots that left, or may have left: the market may hold them, so we "bid into" the competition.
+SENT = (
+    BallotState.SUBMITTING,
+    BallotState.SUBMITTED,
+    BallotState.UNKNOWN,
+    BallotState.SUPERSEDED,
+)
+
+
+def amount_problem(
+    value: Decimal, *, places: int = MW_PLACES, digits: int = MW_DIGITS
+) -> str | None:
+    """Why `value` cannot be stored in an MW column as it is, or None if it can (no rounding)."""
+    try:
+        if not value.is_finite():
+            return "is not a finite number"
+        if abs(value) >= Decimal(10) ** (digits - places):
+            return f"has more than {digits - places} digits before the point"
+        if value != value.quantize(Decimal(1).scaleb(-places)):
+            return f"has more than {places} decimal places"
+    except (InvalidOperation, AttributeError, TypeError):
+        return "is not a decimal number"
+    return None
+
+
+def safe_text(value: object, limit: int = 200) -> str:
+    """Market text made fit for a log line or a Text column: no NULs or lone surrogates."""
+    text = str(value).replace("\x00", "\\x00")
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def why(exc: BaseException) -> str:
+    """The first line of what the driver or the column type said, without the statement."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return safe_text(f"{type(cause).__name__}: {lines[0] if lines else ''}")
+
+
+# -- observations -----------------------------------------------------------------------------
+
+
+def record_observation(
+    session: Session, opportunity: BiddingOpportunity, now: datetime, *, dry_run: bool
+) -> str | None:
+    """Store one listed opportunity in its own savepoint; None, or why it is not stored as is.
+
+    A total capacity the MW column cannot hold exactly is left out (NULL) and the reason kept on
+    the row; a row that cannot be stored at all is rolled back alone, and the reason returned.
+    """
+    problem = amount_problem(opportunity.total_capacity)
+    reason = (
+        f"total_capacity {safe_text(opportunity.total_capacity)} {problem}: not stored"
+        if problem
+        else None
+    )
+    try:
+        with session.begin_nested():
+            session.add(
+                OpportunityObservation(
+                    competition_id=opportunity.competition_id,
+                    observed_at=now,
+                    flex_asset_ids=list(opportunity.assets.flex),
+                    planned_asset_ids=list(opportunity.assets.planned),
+                    total_capacity=None if problem else opportunity.total_capacity,
+                    error=reason,
+                    dry_run=dry_run,
+                )
+            )
+    except (SQLAlchemyError, ValueError, TypeError) as exc:
+        return f"observation not stored: {why(exc)}"
+    return reason
+
+
+# -- competitions -----------------------------------------------------------------------------
+
+
+def save_competition(
+    session: Session, competition: Competition, now: datetime, *, dry_run: bool = False
+) -> list[str]:
+    """Upsert the competition, its periods and windows as the market describes them now.
+
+    Periods and windows are matched by id across the whole competition (a window may move to a
+    renumbered period); those the market no longer lists are deleted. Returns what changed under
+    a ballot we sent, each also kept as a `CompetitionEvent`. Raises BadMarketData (the caller
+    skips this competition) for a window capacity the store cannot hold exactly.
+    """
+    problems = [
+        f"service window {safe_text(w.id, 64)} capacity_required {safe_text(w.capacity_required)}"
+        f" {problem}"
+        for w in competition.windows
+        if (problem := amount_problem(w.capacity_required))
+    ]
+    if problems:
+        raise BadMarketData(
+            "; ".join(problems), field="capacity_required", competition_id=competition.id
+        )
+    row = session.get(StoredCompetition, competition.id)
+    changes: list[tuple[str, str | None, str]] = []
+    if row is None:
+        row = StoredCompetition(id=competition.id, first_observed_at=now, done=False)
+        session.add(row)
+    else:
+        changes.extend(_competition_changes(row, competition))
+    row.reference = competition.reference
+    row.name = competition.name
+    row.operator_name = competition.operator_name
+    row.type = str(competition.type)
+    row.need_direction = competition.need_direction.value
+    row.status = competition.status.value
+    row.competition_open = competition.competition_open
+    row.competition_close = competition.competition_close
+    row.raw = competition.to_wire()
+    row.observed_at = now
+    changes.extend(_store_periods(session, competition))
+    if changes:  # only then ask which windows we bid for: the common cycle changes nothing
+        bid_windows = windows_we_bid(session, competition.id)
+        changes = [
+            change
+            for change in changes
+            if (change[1] in bid_windows if change[0].startswith("window") else bid_windows)
+        ]
+    for kind, subject, detail in changes:
+        add_event(session, competition.id, kind, detail, now, subject=subject, dry_run=dry_run)
+    session.flush()
+    session.expire(row, ["periods", "events"])
+    return [detail for _, _, detail in changes]
+
+
+def _competition_changes(
+    row: StoredCompetition, competition: Competition
+) -> Iterable[tuple[str, str | None, str]]:
+    old_close = row.competition_close
+    if old_close is not None and old_close != competition.competition_close:
+        moved = "closes early" if competition.competition_close < old_close else "extended"
+        yield (
+            "close_moved",
+            None,
+            f"competition {moved}: close moved from {old_close.isoformat()} to "
+            f"{competition.competition_close.isoformat()} after we bid",
+        )
+    if competition.status.value == "cancelled" and row.status != "cancelled":
+        yield "cancelled", None, "competition cancelled after we bid"
+
+
+def _store_periods(session: Session, competition: Competition) -> list[tuple[str, str | None, str]]:
+    competition_id = competition.id
+    wanted_periods = {p.id for p in competition.service_periods}
+    wanted_windows = {w.id for w in competition.windows}
+    periods: dict[str, ServicePeriod] = _by_id(
+        session, ServicePeriod, ServicePeriod.competition_id == competition_id, wanted_periods
+    )
+    windows: dict[str, ServiceWindow] = _by_id(
+        session, ServiceWindow, ServiceWindow.competition_id == competition_id, wanted_windows
+    )
+    before = {
+        window_id: _shape(window, periods.get(window.service_period_id))
+        for window_id, window in windows.items()
+        if window.competition_id == competition_id
+    }
+    old_periods = [p for p in periods.values() if p.competition_id == competition_id]
+    for period in competition.service_periods:
+        stored = periods.get(period.id)
+        if stored is None:
+            stored = ServicePeriod(id=period.id)
+            session.add(stored)
+            periods[period.id] = stored
+        stored.competition_id = competition_id
+        stored.name = period.name
+        stored.start_date = period.start_date
+        stored.end_date = period.end_date
+        for window in period.service_windows:
+            stored_window = windows.get(window.id)
+            if stored_window is None:
+                stored_window = ServiceWindow(id=window.id)
+                session.add(stored_window)
+                windows[window.id] = stored_window
+            stored_window.competition_id = competition_id
+            stored_window.service_period_id = period.id
+            stored_window.name = window.name
+            stored_window.start_time = window.start_time
+            stored_window.end_time = window.end_time
+            stored_window.days = [day.value for day in window.days]
+            stored_window.bank_holidays = window.bank_holidays.value
+            stored_window.capacity_required = window.capacity_required
+    gone_windows = [w for window_id, w in windows.items() if window_id not in wanted_windows]
+    gone_periods = [p for p in old_periods if p.id not in wanted_periods]
+    if gone_windows or gone_periods:
+        # Moves first, so a period's delete cascades only to the windows it still holds.
+        session.flush()
+        for gone_window in gone_windows:
+            session.delete(gone_window)
+        session.flush()
+        for gone_period in gone_periods:
+            session.expire(gone_period, ["windows"])
+            session.delete(gone_period)
+        session.flush()
+        for period_id in wanted_periods:
+            session.expire(periods[period_id], ["windows"])
+    return list(_window_changes(before, competition))
+
+
+def _by_id(session: Session, model: Any, ours: Any, wanted: set[str]) -> dict[str, Any]:
+    """Rows of this competition (by its index), plus any wanted id stored under another one."""
+    found = {row.id: row for row in session.scalars(select(model).where(ours))}
+    elsewhere = wanted - set(found)
+    if elsewhere:
+        found.update(
+            (row.id, row) for row in session.scalars(select(model).where(model.id.in_(elsewhere)))
+        )
+    return found
+
+
+_FIELDS = (
+    "name",
+    "start_time",
+    "end_time",
+    "days",
+    "bank_holidays",
+    "capacity_required",
+    "start_date",
+    "end_date",
+)
+
+
+def _shape(window: ServiceWindow, period: ServicePeriod | None) -> tuple[Any, ...]:
+    """What a bid depends on, in `_FIELDS` order (tuples: compared for every window, cheaply)."""
+    return (
+        window.name,
+        window.start_time,
+        window.end_time,
+        tuple(window.days),
+        window.bank_holidays,
+        window.capacity_required,
+        period.start_date if period else None,
+        period.end_date if period else None,
+    )
+
+
+def _window_changes(
+    before: dict[str, tuple[Any, ...]], competition: Competition
+) -> Iterable[tuple[str, str | None, str]]:
+    now: dict[str, tuple[Any, ...]] = {}
+    for period in competition.service_periods:
+        for window in period.service_windows:
+            now[window.id] = (
+                window.name,
+                window.start_time,
+                window.end_time,
+                tuple(day.value for day in window.days),
+                window.bank_holidays.value,
+                window.capacity_required,
+                period.start_date,
+                period.end_date,
+            )
+    for window_id in sorted(before):
+        old = before[window_id]
+        new = now.get(window_id)
+        label = safe_text(window_id, 64)
+        if new is None:
+            yield "window_removed", window_id, f"window {label} removed after we bid"
+        elif new != old:
+            differences = ", ".join(
+                f"{name} {_text(was)} -> {_text(is_now)}"
+                for name, was, is_now in zip(_FIELDS, old, new, strict=True)
+                if was != is_now
+            )
+            yield "window_changed", window_id, f"window {label} changed after we bid: {differences}"
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ",".join(value)
+    if isinstance(value, time):
+        return value.isoformat(timespec="minutes")
+    return safe_text(value)
+
+
+def windows_we_bid(session: Session, competition_id: str) -> set[str]:
+    """Windows of `competition_id` that a ballot we sent (or may have sent) bid for."""
+    return set(
+        session.scalars(
+            select(Bid.service_window_id)
+            .join(Ballot, Ballot.id == Bid.ballot_id)
+            .where(Ballot.competition_id == competition_id, Ballot.state.in_(SENT))
+            .distinct()
+        )
+    )
+
+
+def bid_into_but_not_listed(session: Session, listed: Iterable[str]) -> list[str]:
+    """Competitions we bid into, last seen open and not finished, that the list no longer shows.
+
+    They closed early, were cancelled, or we stopped qualifying: the caller reads each once more.
+    """
+    shown = set(listed)
+    candidates = session.scalars(
+        select(StoredCompetition.id)
+        .where(StoredCompetition.done.is_(False), StoredCompetition.status == "open")
+        .where(
+            StoredCompetition.id.in_(
+                select(Ballot.competition_id).where(Ballot.state.in_(SENT)).distinct()
+            )
+        )
+        .order_by(StoredCompetition.competition_close, StoredCompetition.id)
+    )
+    return [competition_id for competition_id in candidates if competition_id not in shown]
+
+
+# -- decisions --------------------------------------------------------------------------------
+
+
+def save_decision(
+    session: Session, competition_id: str, record: dict[str, Any], now: datetime
+) -> None:
+    """Keep the latest decision for a competition (bid or not), for `history`."""
+    row = session.get_one(StoredCompetition, competition_id)
+    row.last_decision = record
+    row.last_decided_at = now
+
+
+def add_event(
+    session: Session,
+    competition_id: str,
+    kind: str,
+    detail: str,
+    now: datetime,
+    *,
+    subject: str | None = None,
+    dry_run: bool = False,
+) -> None:
+    """Record one thing worth showing in `history` about a stored competition."""
+    session.add(
+        CompetitionEvent(
+            competition_id=competition_id,
+            at=now,
+            kind=kind,
+            subject=None if subject is None else safe_text(subject, 64),
+            detail=safe_text(detail, 2000),
+            dry_run=dry_run,
+        )
+    )
