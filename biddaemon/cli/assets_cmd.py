@@ -1,9 +1,12 @@
 """`biddaemon assets plan|apply`: mirror the fleet inventory to every enabled platform.
 
-`plan` reads the inventory and every platform and prints what would change; it writes nothing.
-`apply` prints the same plan, asks before writing (`--yes` for scripts), applies it (including
-changes that reset a LocalFlex approval: the user has just seen them), and records every remote
-id. Exit code 1 when a platform could not be read or a write failed.
+`plan` reads the inventory, every platform and what was last written there (if the database
+exists) and prints what would change; it writes nothing. `apply` prints the same plan, asks
+before writing (`--yes` for scripts), applies it (including changes that reset a LocalFlex
+approval and changes someone made on a platform: the user has just seen them), and records
+every remote id and the fields sent. `apply --prune` also retires, where the platform allows,
+each asset gone from the inventory; without it nothing is ever retired. Exit code 1 when a
+platform could not be read or a write failed.
 """
 
 from __future__ import annotations
@@ -15,11 +18,14 @@ import typer
 from biddaemon.cli import EXIT_COULD_NOT_RUN
 from biddaemon.cli.application import app
 from biddaemon.cli.common import open_engine, prepare
-from biddaemon.cli.database_checks import DatabaseUse
+from biddaemon.cli.database_checks import DatabaseUse, database_problems
 from biddaemon.cli.output import JSON_OPTION_HELP, print_json
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
     from biddaemon.inventory.plan import Plan
+    from biddaemon.settings import Settings
 
 assets_app = typer.Typer(
     help="Mirror the fleet inventory to Piclo Flex, LocalFlex and Flatpeak: plan, then apply.",
@@ -35,7 +41,8 @@ def plan_command(as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_
     from biddaemon.inventory.sync import planned
 
     settings = prepare()
-    with planned(settings) as (plan, _targets):
+    with planned(settings, _existing_records(settings)) as made:
+        plan = made.plan
         if as_json:
             print_json(plan_as_data(plan))
         else:
@@ -47,8 +54,13 @@ def plan_command(as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_
 @assets_app.command("apply")
 def apply_command(
     yes: bool = typer.Option(False, "--yes", "-y", help="Apply without asking (for scripts)."),
+    prune: bool = typer.Option(
+        False,
+        "--prune",
+        help="Also retire assets gone from the inventory (Piclo: archived; Flatpeak: deleted).",
+    ),
 ) -> None:
-    """Print the plan, ask, then create and update the records it lists."""
+    """Print the plan, ask, then create, update (and with --prune retire) the records it lists."""
     from biddaemon.inventory.apply import apply_plan
     from biddaemon.inventory.render import render_plan, render_report
     from biddaemon.inventory.sync import planned
@@ -56,21 +68,34 @@ def apply_command(
 
     settings = prepare(database=DatabaseUse.READ)
     factory = session_factory(open_engine(settings))
-    with planned(settings) as (plan, targets):
+    with planned(settings, factory) as made:
+        plan = made.plan
         typer.echo(render_plan(plan))
         if settings.dry_run:
             typer.echo("Dry run (BIDDAEMON_DRY_RUN): nothing applied.")
             return
-        writes = plan.writes
+        writes = plan.writes + (plan.retirements if prune else ())
         if writes and not yes:
             resets = len(plan.approval_resets)
             warning = f", {resets} of them resetting a LocalFlex approval" if resets else ""
+            if prune and plan.retirements:
+                warning += f", {len(plan.retirements)} retiring a removed asset"
             if not typer.confirm(f"Apply {len(writes)} change(s){warning}?", default=False):
                 typer.echo("Nothing applied.")
                 return
         if not writes:
             typer.echo("Nothing to apply.")
-        report = apply_plan(plan, targets, factory, allow_approval_reset=True)
+        if plan.retirements and not prune:
+            typer.echo("Removed assets are left on their platforms (--prune retires them).")
+        report = apply_plan(
+            plan,
+            made.targets,
+            factory,
+            allow_approval_reset=True,
+            overwrite_drift=True,
+            prune=prune,
+            links=made.links,
+        )
     if writes:
         typer.echo(render_report(report))
     if plan.problems or not report.ok:
@@ -91,9 +116,20 @@ def plan_as_data(plan: Plan) -> dict[str, Any]:
                 "approval": step.current.approval if step.current is not None else None,
                 "resets_approval": step.resets_approval,
                 "changes": [
-                    {"field": c.field, "old": c.old, "new": c.new, "resets": c.resets_approval}
+                    {
+                        "field": c.field,
+                        "old": c.old,
+                        "new": c.new,
+                        "resets": c.resets_approval,
+                        "drift": c.drift,
+                    }
                     for c in step.changes
                 ],
+                "retirement": (
+                    {"possible": step.retirement.possible, "what": step.retirement.what}
+                    if step.retirement is not None
+                    else None
+                ),
                 "notes": list(step.notes),
             }
             for step in plan.steps
@@ -110,3 +146,13 @@ def plan_as_data(plan: Plan) -> dict[str, Any]:
         "notes": list(plan.notes),
         "counts": {action.value: count for action, count in plan.counts().items()},
     }
+
+
+def _existing_records(settings: Settings) -> sessionmaker[Session] | None:
+    """The database of what was last written, if it exists (planning never creates it; with
+    none, nothing was ever written, and the plan compares with the platforms alone)."""
+    from biddaemon.store.database import session_factory
+
+    if database_problems(settings, DatabaseUse.READ):
+        return None
+    return session_factory(open_engine(settings))

@@ -1,4 +1,5 @@
-"""`biddaemon sandbox`: serve the simulated Piclo Flex market on loopback until interrupted."""
+"""`biddaemon sandbox`: serve the simulated Piclo Flex market on loopback until interrupted,
+with stand-ins for LocalFlex, Flatpeak and Tensor Energy beside it (each under its own path)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from biddaemon.sandbox.wire import format_timestamp, parse_timestamp
 
 if TYPE_CHECKING:
     from biddaemon.sandbox.faults import FaultSpec
+    from biddaemon.sandbox.server import SandboxServer
 
 
 def _faults(texts: list[str]) -> tuple[FaultSpec, ...]:
@@ -102,6 +104,9 @@ def sandbox_command(
     Default provider id: sandbox-provider.
 
     Admin API (no auth, loopback only): /_sandbox/. OpenAPI document: /openapi.json.
+
+    LocalFlex, Flatpeak and Tensor Energy stand-ins are served under /localflex, /flatpeak and
+    /tensor/v1 (their URLs and test credentials are printed at start).
     """
     # Imported here: FastAPI and uvicorn are too heavy to load for every other command.
     from biddaemon.sandbox.config import SandboxConfig
@@ -142,4 +147,18 @@ def sandbox_command(
         f"seed {sandbox.seed}, speed {sandbox.clock.speed:g}x, "
         f"simulated time {format_timestamp(sandbox.clock.now())})"
     )
+    for line in _stand_ins(server):
+        typer.echo(line)
     server.run(access_log=access_log)
+
+
+def _stand_ins(server: SandboxServer) -> list[str]:
+    """One line per platform stand-in: where it answers and the credentials it accepts."""
+    urls, platforms = server.platform_urls, server.platforms
+    return [
+        f"  LocalFlex stand-in   {urls['localflex']} (token {platforms.localflex.token})",
+        f"  Flatpeak stand-in    {urls['flatpeak']} (account {platforms.flatpeak.account_id}, "
+        f"key {platforms.flatpeak.api_key})",
+        f"  Tensor stand-in      {urls['tensor']} (API key {platforms.tensor.api_key}; add "
+        "plants with POST /_sandbox/platforms/tensor/assets)",
+    ]

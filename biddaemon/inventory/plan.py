@@ -1,5 +1,13 @@
-"""The plan: for each platform and asset, create, update (field by field), unchanged, or
-unsupported, worked out by reading each platform's current records. Planning writes nothing.
+"""The plan: for each platform and asset, create, update (field by field), unchanged,
+unsupported, or removed, worked out by reading each platform's current records and what was
+last written there. Planning writes nothing.
+
+Each field is compared with what the platform holds; a field the platform takes but never
+returns (`Target.unreturned`) with what was last sent. A field that differs although we last
+sent exactly what we want now was changed on the platform by someone else: that is drift,
+shown with both values, and only `assets apply` overwrites it (never the scheduled sync). An
+asset remembered on a platform but gone from the inventory is planned as removed; only
+`apply --prune` retires it, where the platform offers a way.
 
 A platform that cannot be read (refused credentials, rate limited, unreachable) is reported and
 left out of the plan; the others are still planned. A LocalFlex update that touches a field
@@ -9,33 +17,20 @@ which resets the asset's approval is flagged, so the user sees it before anythin
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from biddaemon.errors import BiddaemonError, OperatorActionRequired, RetryLater
-from biddaemon.inventory.canonical import CanonicalAsset, Platform
-from biddaemon.inventory.mapping import flatpeak as flatpeak_mapping
-from biddaemon.inventory.mapping import localflex as localflex_mapping
-from biddaemon.inventory.mapping import piclo as piclo_mapping
-from biddaemon.inventory.mapping.base import Desired, Note, same_value
+from biddaemon.inventory.canonical import Platform
+from biddaemon.inventory.desired import Desired, Note, as_json, same_value
 from biddaemon.inventory.merge import Inventory
-from biddaemon.inventory.targets.base import Observed, Target
+from biddaemon.inventory.platforms import targets as target_modules
+from biddaemon.inventory.records import Link
+from biddaemon.inventory.target import Observed, Retirement, Target
 from biddaemon.logs import get_logger
 
 log = get_logger(__name__)
-
-MAPPINGS: dict[Platform, Callable[[CanonicalAsset], Desired]] = {
-    Platform.PICLO: piclo_mapping.desired,
-    Platform.LOCALFLEX: localflex_mapping.desired,
-    Platform.FLATPEAK: flatpeak_mapping.desired,
-}
-ENABLE_VARIABLES = {
-    Platform.PICLO: "BIDDAEMON_INVENTORY__PICLO__ENABLED",
-    Platform.LOCALFLEX: "BIDDAEMON_INVENTORY__LOCALFLEX__ENABLED",
-    Platform.FLATPEAK: "BIDDAEMON_INVENTORY__FLATPEAK__ENABLED",
-}
 
 
 class Action(StrEnum):
@@ -43,16 +38,19 @@ class Action(StrEnum):
     UPDATE = "update"
     UNCHANGED = "unchanged"
     UNSUPPORTED = "unsupported"
+    REMOVE = "remove"
 
 
 @dataclass(frozen=True)
 class FieldChange:
-    """One field: what the platform holds (None when creating) and what it should hold."""
+    """One field: what the platform holds (None when creating) and what it should hold.
+    `drift`: we last sent `new`, and someone changed it to `old` on the platform."""
 
     field: str
     old: str | None
     new: str
     resets_approval: bool = False
+    drift: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +62,7 @@ class Step:
     wanted: Desired
     current: Observed | None = None
     changes: tuple[FieldChange, ...] = ()
+    retirement: Retirement | None = None  # for REMOVE: what `--prune` does, or why it cannot
 
     @property
     def ref(self) -> str:
@@ -88,6 +87,10 @@ class Step:
     @property
     def resets_approval(self) -> bool:
         return self.action is Action.UPDATE and any(c.resets_approval for c in self.changes)
+
+    @property
+    def drifted(self) -> tuple[FieldChange, ...]:
+        return tuple(change for change in self.changes if change.drift)
 
 
 @dataclass(frozen=True)
@@ -120,23 +123,45 @@ class Plan:
     def approval_resets(self) -> tuple[Step, ...]:
         return tuple(step for step in self.steps if step.resets_approval)
 
+    @property
+    def drifts(self) -> tuple[Step, ...]:
+        return tuple(step for step in self.steps if step.drifted)
+
+    @property
+    def removals(self) -> tuple[Step, ...]:
+        return tuple(step for step in self.steps if step.action is Action.REMOVE)
+
+    @property
+    def retirements(self) -> tuple[Step, ...]:
+        """The removals `apply --prune` would carry out."""
+        return tuple(step for step in self.removals if step.retirement and step.retirement.possible)
+
     def counts(self) -> Counter[Action]:
         return Counter(step.action for step in self.steps)
 
 
-def make_plan(inventory: Inventory, targets: Mapping[Platform, Target]) -> Plan:
-    """Compare every record the inventory wants with what each enabled platform holds."""
+def make_plan(
+    inventory: Inventory,
+    targets: Mapping[Platform, Target],
+    links: Mapping[tuple[Platform, str], Link] | None = None,
+) -> Plan:
+    """Compare every record the inventory wants with what each enabled platform holds and
+    what was last written there (`links`, see `records.remembered_links`)."""
+    links = links or {}
     steps: list[Step] = []
     problems: list[PlatformProblem] = []
     notes: list[str] = list(inventory.notes)
-    for platform in Platform:
-        wanted = _wanted_on(platform, inventory)
+    for module in target_modules():
+        platform = module.platform
+        if platform is None:
+            continue
+        wanted = module.wanted(inventory)
         target = targets.get(platform)
         if target is None:
             if wanted:
                 notes.append(
                     f"{len(wanted)} record(s) list {platform.value}, which is not enabled "
-                    f"({ENABLE_VARIABLES[platform]}); nothing is planned there"
+                    f"({module.enable_variable}); nothing is planned there"
                 )
             continue
         for desired in wanted:
@@ -154,19 +179,30 @@ def make_plan(inventory: Inventory, targets: Mapping[Platform, Target]) -> Plan:
             except BiddaemonError as error:
                 problems.append(_problem(platform, desired, error, stopped=False))
                 continue
-            steps.append(diff(platform, desired, current, target.show))
+            steps.append(diff(desired, current, target, links.get((platform, desired.ref))))
+        steps.extend(_removed(platform, target, {d.ref for d in wanted}, links))
     return Plan(
         inventory=inventory, steps=tuple(steps), problems=tuple(problems), notes=tuple(notes)
     )
 
 
-def _wanted_on(platform: Platform, inventory: Inventory) -> list[Desired]:
-    wanted: list[Desired] = []
-    if platform is Platform.LOCALFLEX:
-        wanted.extend(localflex_mapping.desired_portfolio(p) for p in inventory.portfolios)
-    mapping = MAPPINGS[platform]
-    wanted.extend(mapping(asset) for asset in inventory.assets if platform in asset.platforms)
-    return wanted
+def _removed(
+    platform: Platform,
+    target: Target,
+    wanted: set[str],
+    links: Mapping[tuple[Platform, str], Link],
+) -> list[Step]:
+    """A step per asset remembered on `platform` that the inventory no longer puts there."""
+    steps = []
+    for (where, ref), link in sorted(links.items()):
+        if where is not platform or ref in wanted or link.retired:
+            continue
+        gone = Desired(platform, link.kind, ref)
+        current = Observed(link.remote_id, {})
+        steps.append(
+            Step(platform, Action.REMOVE, gone, current, retirement=target.retirement(link.kind))
+        )
+    return steps
 
 
 def _problem(
@@ -182,27 +218,43 @@ def _problem(
 
 
 def diff(
-    platform: Platform,
     desired: Desired,
     current: Observed | None,
-    show: Callable[[str, Any], str],
+    target: Target,
+    link: Link | None = None,
 ) -> Step:
-    """The step that takes `current` (None: nothing there yet) to `desired`."""
-    resetting = platform is Platform.LOCALFLEX and desired.kind == localflex_mapping.ASSET
+    """The step that takes `current` (None: nothing there yet) to `desired`; `link` is what was
+    last written there, if anything."""
+    platform, show = desired.platform, target.show
     if current is None:
         changes = tuple(
             FieldChange(name, None, show(name, value)) for name, value in desired.fields.items()
         )
         return Step(platform, Action.CREATE, desired, None, changes)
-    changes = tuple(
-        FieldChange(
-            name,
-            show(name, current.fields.get(name)),
-            show(name, value),
-            resetting and localflex_mapping.resets_approval(name),
+    sent = link.fields if link is not None and link.fields is not None else {}
+    found = []
+    for name, value in desired.fields.items():
+        wanted = as_json(value)
+        if name in target.unreturned:
+            # Compared with what we last sent; a record we never wrote this field of (one
+            # registered by someone else, then imported) has nothing to compare it with.
+            held = sent.get(name)
+            if held is None or held == wanted:
+                continue
+            found.append(FieldChange(name, f"(not returned; last sent {held})", show(name, value)))
+            continue
+        held_value = current.fields.get(name)
+        if same_value(held_value, value):
+            continue
+        found.append(
+            FieldChange(
+                name,
+                show(name, held_value),
+                show(name, value),
+                target.resets_approval(desired.kind, name),
+                drift=name in sent and sent[name] == wanted,
+            )
         )
-        for name, value in desired.fields.items()
-        if not same_value(current.fields.get(name), value)
-    )
+    changes = tuple(found)
     action = Action.UPDATE if changes else Action.UNCHANGED
     return Step(platform, action, desired, current, changes)

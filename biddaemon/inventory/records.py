@@ -7,7 +7,8 @@ exactly in `details["canonical"]`, and the column holds the value rounded down.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -62,6 +63,57 @@ def store_assets(
     return ids, written
 
 
+@dataclass(frozen=True)
+class Link:
+    """What the inventory remembers of one asset on one platform."""
+
+    ref: str
+    platform: Platform
+    kind: str
+    remote_id: str
+    fields: Mapping[str, Any] | None = field(default=None, compare=False)
+    retired: bool = False
+
+
+def remembered_links(factory: sessionmaker[Session]) -> dict[tuple[Platform, str], Link]:
+    """Every link, by (platform, ref): the ids and the fields last written."""
+    known = {platform.value: platform for platform in Platform}
+    with factory() as session:
+        rows = session.execute(
+            select(InventoryAsset.ref, PlatformAssetLink).join(PlatformAssetLink.asset)
+        ).all()
+        links = {}
+        for ref, link in rows:
+            platform = known.get(link.platform)
+            if platform is None:
+                continue
+            links[platform, ref] = Link(
+                ref,
+                platform,
+                link.remote_kind,
+                link.remote_id,
+                dict(link.last_applied_fields) if link.last_applied_fields is not None else None,
+                link.retired_at is not None,
+            )
+    return links
+
+
+def record_retired(
+    factory: sessionmaker[Session], *, platform: Platform, ref: str, at: datetime
+) -> None:
+    """Mark the asset `ref` as retired on `platform` (it is not planned there again). What was
+    last written is forgotten: if the asset comes back, the retired record is not drift."""
+    with transaction(factory) as session:
+        link = session.scalar(
+            select(PlatformAssetLink)
+            .join(PlatformAssetLink.asset)
+            .where(InventoryAsset.ref == ref, PlatformAssetLink.platform == platform.value)
+        )
+        if link is not None:
+            link.retired_at = at
+            link.last_applied_fields = None
+
+
 def record_link(
     factory: sessionmaker[Session],
     *,
@@ -71,9 +123,11 @@ def record_link(
     remote_id: str,
     applied_at: datetime | None = None,
     applied_hash: str | None = None,
+    applied_fields: Mapping[str, Any] | None = None,
 ) -> bool:
     """Remember the asset's id on `platform` (and, after a write, what was written and when).
 
+    `applied_fields` (JSON form) replaces the fields remembered as last written, when given.
     Returns whether a row was written: an unchanged link seen again writes nothing.
     """
     with transaction(factory) as session:
@@ -92,13 +146,20 @@ def record_link(
                     remote_id=remote_id,
                     last_applied_at=applied_at,
                     last_applied_hash=applied_hash,
+                    last_applied_fields=dict(applied_fields) if applied_fields else None,
                 )
             )
             return True
         moved = (link.remote_kind, link.remote_id) != (remote_kind, remote_id)
-        if not moved and applied_at is None:
+        fields = dict(applied_fields) if applied_fields is not None else None
+        refreshed = fields is not None and fields != link.last_applied_fields
+        back = link.retired_at is not None
+        if not moved and applied_at is None and not refreshed and not back:
             return False
         link.remote_kind, link.remote_id = remote_kind, remote_id
+        link.retired_at = None  # written again: the asset is back in the inventory
         if applied_at is not None:
             link.last_applied_at, link.last_applied_hash = applied_at, applied_hash
+        if fields is not None:
+            link.last_applied_fields = fields
         return True

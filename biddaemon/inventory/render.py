@@ -1,8 +1,8 @@
 """The plan and the apply report as plain text, for a terminal or a log file.
 
 One block per platform, one line per record (`+` create, `~` update, `=` unchanged,
-`!` unsupported), then its field changes (`old -> new`) and notes, so the operator reads
-exactly what will be sent before confirming.
+`!` unsupported, `-` removed from the inventory), then its field changes (`old -> new`, drift
+marked) and notes, so the operator reads exactly what will be sent before confirming.
 """
 
 from __future__ import annotations
@@ -11,7 +11,13 @@ from biddaemon.inventory.apply import ApplyReport
 from biddaemon.inventory.canonical import Platform
 from biddaemon.inventory.plan import Action, Plan, Step
 
-SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.UNCHANGED: "=", Action.UNSUPPORTED: "!"}
+SYMBOL = {
+    Action.CREATE: "+",
+    Action.UPDATE: "~",
+    Action.UNCHANGED: "=",
+    Action.UNSUPPORTED: "!",
+    Action.REMOVE: "-",
+}
 
 
 def _kind(kind: str) -> str:
@@ -26,11 +32,22 @@ def _step_lines(step: Step) -> list[str]:
     lines = [head]
     if step.action is Action.UNSUPPORTED:
         lines.append(f"      cannot be mirrored: {step.wanted.unsupported}")
+    if step.action is Action.REMOVE and step.retirement is not None:
+        if step.retirement.possible:
+            lines.append(
+                f"      gone from the inventory; `assets apply --prune` will {step.retirement.what}"
+            )
+        else:
+            lines.append(f"      gone from the inventory; {step.retirement.what}")
     for change in step.changes:
         if step.action is Action.CREATE:
             lines.append(f"      {change.field}: {change.new}")
             continue
         flag = "  [resets approval]" if change.resets_approval else ""
+        if change.drift:
+            flag += (
+                f"  [drift: changed on {step.platform.value}; only `assets apply` overwrites it]"
+            )
         lines.append(f"      {change.field}: {change.old} -> {change.new}{flag}")
     if step.resets_approval:
         fields = ", ".join(c.field for c in step.changes if c.resets_approval)
@@ -79,6 +96,10 @@ def summary_line(plan: Plan) -> str:
     resets = len(plan.approval_resets)
     if resets:
         parts[1] += f" ({resets} resetting a LocalFlex approval)"
+    if plan.drifts:
+        parts[1] += f" ({len(plan.drifts)} with drift)"
+    if plan.removals:
+        parts.append(f"{len(plan.removals)} removed ({len(plan.retirements)} retirable)")
     text = "Plan: " + ", ".join(parts)
     if plan.problems:
         text += f"; {len(plan.problems)} could not be read"
@@ -102,6 +123,17 @@ def render_report(report: ApplyReport) -> str:
             "reset the approval; run `biddaemon assets apply` or set "
             "BIDDAEMON_INVENTORY__ALLOW_APPROVAL_RESET=true)"
         )
+    for drifted in report.drifted:
+        step = drifted.step
+        lines.append(
+            f"  {step.platform.value} {step.ref}: left {', '.join(drifted.fields)} as changed "
+            "on the platform (drift; `biddaemon assets apply` overwrites it)"
+        )
+    for retired in report.retired:
+        step = retired.step
+        lines.append(
+            f"  {step.platform.value} {step.ref}: retired {_kind(step.kind)} {step.remote_id}"
+        )
     for failed in report.failed:
         step = failed.step
         rest = f" (stopped writing to {step.platform.value})" if failed.stopped else ""
@@ -118,4 +150,8 @@ def render_report(report: ApplyReport) -> str:
         f"Applied: {len(report.applied)} written, {len(report.held)} held, "
         f"{len(report.failed)} failed, {len(report.not_attempted)} not attempted"
     )
+    if report.drifted:
+        head += f", {len(report.drifted)} drift left"
+    if report.retired:
+        head += f", {len(report.retired)} retired"
     return "\n".join([head, *lines])

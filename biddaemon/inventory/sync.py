@@ -1,12 +1,14 @@
 """The inventory job: read the fleet, plan against every enabled platform, apply, report.
 
-    report = run_inventory_sync(settings, session_factory)   # what the scheduler calls
+    report = run_inventory_sync(settings, factory)   # what the scheduler calls
 
-`planned(settings)` is the same first half for `biddaemon assets plan|apply`, which show the
-plan and ask before applying it. A mistake in the inventory file or a missing setting raises
-`ConfigurationError` (nothing read from the platforms, nothing written); an import source that
-fails raises its error (nothing planned); a platform that fails is reported in the plan or the
-apply report while the others are still synced.
+`planned(settings, factory)` is the same first half for `biddaemon assets plan|apply`, which
+show the plan and ask before applying it. The scheduled run never overwrites a change made on a
+platform by someone else (drift) and never retires anything; `assets apply` overwrites drift,
+and `assets apply --prune` retires what left the inventory. A mistake in the inventory file
+or a missing setting raises `ConfigurationError` (nothing read from the platforms, nothing
+written); an import source that fails raises its error (nothing planned); a platform that fails
+is reported in the plan or the apply report while the others are still synced.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from biddaemon.inventory.connect import check_configuration, import_sources, ope
 from biddaemon.inventory.file import load_inventory_file
 from biddaemon.inventory.merge import Inventory, merge_inventory
 from biddaemon.inventory.plan import Action, Plan, make_plan
-from biddaemon.inventory.targets.base import Target
+from biddaemon.inventory.records import Link, remembered_links
+from biddaemon.inventory.target import Target
 from biddaemon.logs import get_logger
 from biddaemon.settings import Settings
 
@@ -61,6 +64,7 @@ class SyncReport:
                 "failed": len(self.applied.failed),
                 "not_attempted": len(self.applied.not_attempted),
                 "rows_written": self.applied.rows_written,
+                "drift_left": len(self.applied.drifted),
             }
         return summary
 
@@ -79,17 +83,34 @@ def load_inventory(settings: Settings) -> Inventory:
     return merge_inventory(file, imported, path=inventory.path)
 
 
+@dataclass(frozen=True)
+class Planned:
+    """A plan, the open platform targets it was made with, and the links it read."""
+
+    plan: Plan
+    targets: Mapping[Platform, Target]
+    links: Mapping[tuple[Platform, str], Link]
+
+    def __iter__(self) -> Iterator[object]:
+        """`plan, targets = planned(...)` as before the links were part of it."""
+        return iter((self.plan, self.targets))
+
+
 @contextmanager
-def planned(settings: Settings) -> Iterator[tuple[Plan, Mapping[Platform, Target]]]:
-    """The plan, with the platform clients it was made with still open for applying it."""
+def planned(settings: Settings, factory: sessionmaker[Session] | None = None) -> Iterator[Planned]:
+    """The plan, with the platform clients it was made with still open for applying it.
+
+    `factory` is the database whose links say what was last written; None: nothing was.
+    """
     fleet = load_inventory(settings)
+    links = remembered_links(factory) if factory is not None else {}
     with open_targets(settings) as targets:
-        yield make_plan(fleet, targets), targets
+        yield Planned(make_plan(fleet, targets, links), targets, links)
 
 
 def run_inventory_sync(
     settings: Settings,
-    session_factory: sessionmaker[Session],
+    factory: sessionmaker[Session],
     *,
     allow_approval_reset: bool | None = None,
     now: Callable[[], datetime] = utcnow,
@@ -104,12 +125,20 @@ def run_inventory_sync(
         if allow_approval_reset is None
         else allow_approval_reset
     )
-    with planned(settings) as (plan, targets):
+    with planned(settings, factory) as made:
+        plan = made.plan
         if settings.dry_run:
             report = SyncReport(plan, None, dry_run=True)
         else:
             applied = apply_plan(
-                plan, targets, session_factory, allow_approval_reset=allow, now=now
+                plan,
+                made.targets,
+                factory,
+                allow_approval_reset=allow,
+                overwrite_drift=False,
+                prune=False,
+                links=made.links,
+                now=now,
             )
             report = SyncReport(plan, applied)
     for problem in plan.problems:

@@ -8,19 +8,24 @@
   secrets to redact from error details;
 - `retry_policy`: the `RetryPolicy` of a platform's settings;
 - `PlatformClient`: context manager and `close()` for a client holding its `MarketHttp` in
-  `self._http`.
+  `self._http`, and the one `from_settings` every client shares: a client declares the
+  `Credential`s its constructor takes from its settings section (every missing one is named in
+  one `ConfigurationError`) and the other settings it takes as they are (`SETTINGS`); the base
+  URL, timeouts and retry policy are passed the same way for every platform.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
+from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, ClassVar, Protocol, Self
 
 import httpx
 from pydantic import SecretStr
 
 from biddaemon import __version__
+from biddaemon.errors import ConfigurationError
 from biddaemon.logs import REDACTED, SecretRedactor
 from biddaemon.markets.http import ErrorDescriber, ErrorMapper, MarketHttp, RetryPolicy
 
@@ -106,10 +111,68 @@ def market_http(
     )
 
 
+class ConnectionSettings(RetrySettings, Protocol):
+    """What every platform's settings section says about reaching it."""
+
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def timeout_seconds(self) -> float: ...
+
+    @property
+    def connect_timeout_seconds(self) -> float: ...
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A constructor argument read from the setting of the same name, which must be set;
+    `variable` is the environment variable a user is told to set when it is missing."""
+
+    name: str
+    variable: str
+    why: str
+
+
+def _present(value: Any) -> bool:
+    secret = getattr(value, "get_secret_value", None)
+    return value is not None and value != "" and (secret is None or bool(secret()))
+
+
 class PlatformClient:
     """A client holding its `MarketHttp` in `_http`. Use as a context manager, or call `close()`."""
 
     _http: MarketHttp
+    CREDENTIALS: ClassVar[tuple[Credential, ...]] = ()
+    SETTINGS: ClassVar[tuple[str, ...]] = ()  # further constructor arguments, as configured
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: ConnectionSettings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        **options: Any,
+    ) -> Self:
+        """A client for the configured platform; missing credentials are one
+        ConfigurationError naming each. `options` go to the constructor as they are."""
+        missing = {
+            c.variable: c.why for c in cls.CREDENTIALS if not _present(getattr(settings, c.name))
+        }
+        if missing:
+            raise ConfigurationError(missing)
+        arguments = {c.name: getattr(settings, c.name) for c in cls.CREDENTIALS}
+        arguments |= {name: getattr(settings, name) for name in cls.SETTINGS}
+        make: Callable[..., Self] = cls
+        return make(
+            base_url=settings.base_url,
+            timeout_seconds=settings.timeout_seconds,
+            connect_timeout_seconds=settings.connect_timeout_seconds,
+            policy=retry_policy(settings),
+            transport=transport,
+            **arguments,
+            **options,
+        )
 
     def __enter__(self) -> Self:
         return self

@@ -49,7 +49,7 @@ from pydantic import (
 )
 
 from biddaemon.sandbox.ids import seeded
-from biddaemon.sandbox.operations import ANY_OPERATION, MARKET_OPERATIONS, SUBMIT_BALLOT
+from biddaemon.sandbox.operations import ANY_OPERATION, FAULT_TARGETS, SUBMIT_BALLOT
 
 FaultKind = Literal[
     "latency", "error", "rate_limit", "drop", "malformed", "ambiguous_ballot", "late_ballot"
@@ -114,10 +114,9 @@ class FaultSpec(BaseModel):
 
     @model_validator(mode="after")
     def _check_endpoint(self) -> Self:
-        if self.endpoint != ANY_OPERATION and self.endpoint not in MARKET_OPERATIONS:
+        if self.endpoint != ANY_OPERATION and self.endpoint not in FAULT_TARGETS:
             raise ValueError(
-                f"unknown endpoint {self.endpoint!r}; use * or one of "
-                + ", ".join(MARKET_OPERATIONS)
+                f"unknown endpoint {self.endpoint!r}; use * or one of " + ", ".join(FAULT_TARGETS)
             )
         if self.kind in _BALLOT_ONLY and self.endpoint not in (ANY_OPERATION, SUBMIT_BALLOT):
             raise ValueError(f"{self.kind} only applies to submit_ballot")

@@ -21,7 +21,7 @@ from typing import Any, Final
 from starlette.routing import Match, Router
 
 from biddaemon.sandbox.faults import FaultSpec, rewrite
-from biddaemon.sandbox.operations import MARKET_OPERATIONS
+from biddaemon.sandbox.operations import FAULT_TARGETS
 from biddaemon.sandbox.runtime import Sandbox
 from biddaemon.sandbox.traffic import Exchange
 
@@ -125,7 +125,7 @@ class Gateway:
 
         delays: list[FaultSpec] = []
         fault: FaultSpec | None = None
-        if operation is not None and operation in MARKET_OPERATIONS:  # not /openapi.json
+        if operation is not None and operation in FAULT_TARGETS:  # not /openapi.json
             delays, fault = self.sandbox.faults.take(operation, scope["path"])
         exchange.fault = (
             ",".join([d.kind for d in delays] + ([fault.kind] if fault else [])) or None

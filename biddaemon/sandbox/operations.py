@@ -43,4 +43,25 @@ MARKET_OPERATIONS: Final = (
     GET_BID_RESULTS,
     LIST_OBLIGATIONS,
 )
+# The stand-ins of the other platforms (biddaemon/sandbox/platforms/), served beside the market.
+PLATFORM_OPERATIONS: Final = (
+    "localflex.create_asset",
+    "localflex.portfolio_assets",
+    "localflex.get_asset",
+    "localflex.update_asset",
+    "localflex.create_portfolio",
+    "localflex.list_portfolios",
+    "localflex.get_portfolio",
+    "localflex.update_portfolio",
+    "flatpeak.login",
+    "flatpeak.create_device",
+    "flatpeak.list_devices",
+    "flatpeak.get_device",
+    "flatpeak.update_device",
+    "flatpeak.delete_device",
+    "tensor.list_assets",
+    "tensor.get_asset",
+)
+# What a fault may target.
+FAULT_TARGETS: Final = MARKET_OPERATIONS + PLATFORM_OPERATIONS
 ANY_OPERATION: Final = "*"

@@ -14,6 +14,7 @@ from biddaemon.sandbox.defaults import DEFAULT_SEED
 from biddaemon.sandbox.faults import FaultPlan
 from biddaemon.sandbox.market import Market
 from biddaemon.sandbox.model import Provider
+from biddaemon.sandbox.platforms.standins import PlatformStandIns
 from biddaemon.sandbox.scenario import Scenario, load_scenario
 from biddaemon.sandbox.traffic import TrafficLog
 
@@ -36,6 +37,7 @@ class Sandbox:
             self.clock,
         )
         self.traffic = TrafficLog()
+        self.platforms = PlatformStandIns(self.clock)
         self.faults: FaultPlan
         self.market = self._install()
 
@@ -61,7 +63,8 @@ class Sandbox:
 
     def reset(self, *, seed: int | None = None, start: datetime | None = None) -> Market:
         """Back to the beginning: the clock at the start instant, the market as first built,
-        the configured faults, an empty request log. Tokens stay valid."""
+        the configured faults, an empty request log, empty platform stand-ins. Tokens stay
+        valid."""
         with self._lock:
             if seed is not None:
                 self.seed = seed
@@ -69,6 +72,7 @@ class Sandbox:
                 self.start = start
             self.clock.restart(self.start)
             self.traffic.clear()
+            self.platforms.reset()
             return self._install()
 
     def restore(self) -> Market:
@@ -81,6 +85,7 @@ class Sandbox:
             self.clock.set_speed(self.config.speed)  # first, or time passes at the old speed
             self.clock.restart(self.start)
             self.traffic.clear()
+            self.platforms.reset()
             return self._install()
 
     def load_scenario(self, scenario: Scenario) -> Market:

@@ -23,6 +23,8 @@ from biddaemon.sandbox.clock import SandboxClock
 from biddaemon.sandbox.config import SandboxConfig
 from biddaemon.sandbox.faults import FaultPlan
 from biddaemon.sandbox.market import Market
+from biddaemon.sandbox.platforms.serving import base_urls, serve_beside
+from biddaemon.sandbox.platforms.standins import PlatformStandIns
 from biddaemon.sandbox.runtime import Sandbox
 from biddaemon.sandbox.traffic import TrafficLog
 
@@ -57,6 +59,16 @@ class SandboxServer:
         return self.sandbox.traffic
 
     @property
+    def platforms(self) -> PlatformStandIns:
+        """The LocalFlex, Flatpeak and Tensor stand-ins served beside the market."""
+        return self.sandbox.platforms
+
+    @property
+    def platform_urls(self) -> dict[str, str]:
+        """Each stand-in's base URL (`localflex`, `flatpeak`, `tensor`)."""
+        return base_urls(self.base_url)
+
+    @property
     def port(self) -> int:
         return int(self.bind().getsockname()[1])
 
@@ -89,7 +101,7 @@ class SandboxServer:
 
     def _uvicorn(self, *, foreground: bool, access_log: bool = False) -> uvicorn.Server:
         config = uvicorn.Config(
-            create_asgi_app(self.sandbox),
+            serve_beside(create_asgi_app(self.sandbox), self.sandbox),
             http="h11",
             loop="asyncio",
             lifespan="off",

@@ -301,6 +301,11 @@ class PlatformAssetLink(Base):
     remote_id: Mapped[str] = mapped_column(String(128))
     last_applied_at: Mapped[datetime | None]
     last_applied_hash: Mapped[str | None] = mapped_column(String(64))
+    # The fields as last written, in their JSON form: what a field the platform never returns is
+    # compared with, and what tells our change from one made on the platform (drift).
+    last_applied_fields: Mapped[dict[str, Any] | None]
+    # When the asset, gone from the inventory, was retired on the platform (`apply --prune`).
+    retired_at: Mapped[datetime | None]
 
     asset: Mapped[InventoryAsset] = relationship(back_populates="links")
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from biddaemon.sandbox.config import SandboxConfig
 from biddaemon.sandbox.defaults import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, DEFAULT_PROVIDER_ID
 from biddaemon.sandbox.server import SandboxServer
 from biddaemon.settings import Settings, load_settings
@@ -20,6 +19,8 @@ _no_backoff_sleep = support._no_backoff_sleep
 _migrated_template = support._migrated_template
 database_file = support.database_file
 factory = support.factory
+sandbox_server = support.sandbox_server
+sandbox = support.sandbox
 localflex_server = support.localflex_server
 flatpeak_server = support.flatpeak_server
 tensor_server = support.tensor_server
@@ -78,19 +79,11 @@ localflex:
 """
 
 
-@pytest.fixture(scope="session")
-def piclo_server() -> Iterator[SandboxServer]:
-    with SandboxServer(SandboxConfig(speed=0)) as server:
-        yield server
-
-
 @pytest.fixture
-def piclo(piclo_server: SandboxServer) -> SandboxServer:
-    """The Piclo sandbox, reset to its seeded market and with an empty traffic log."""
-    piclo_server.sandbox.reset()
-    piclo_server.faults.clear()
-    piclo_server.traffic.clear()
-    return piclo_server
+def piclo(sandbox: SandboxServer) -> SandboxServer:
+    """The Piclo sandbox, reset to its seeded market and with an empty traffic log (the same
+    server as the stand-ins, reset with them)."""
+    return sandbox
 
 
 @pytest.fixture

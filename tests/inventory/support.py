@@ -1,8 +1,5 @@
-"""Helpers for the inventory tests: simulators served once per session, a fresh one per test.
-
-Starting uvicorn takes a few tens of milliseconds and stopping it up to 0.2 s, so each platform
-gets one loopback server for the whole session, serving through `Swap` whichever simulator the
-current test installed. Every test still starts from an empty simulator.
+"""Helpers for the inventory tests: one sandbox per session serving the Piclo market and the
+LocalFlex, Flatpeak and Tensor stand-ins beside it, reset (all of it) for every test.
 """
 
 from __future__ import annotations
@@ -10,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +15,9 @@ import pytest
 import stamina
 from sqlalchemy.orm import Session, sessionmaker
 
-from biddaemon.inventory.simulators import (
-    TENSOR_PREFIX,
-    FlatpeakSimulator,
-    LocalFlexSimulator,
-    SimulatorServer,
-    TensorSimulator,
-)
+from biddaemon.sandbox.config import SandboxConfig
+from biddaemon.sandbox.platforms import FlatpeakSimulator, LocalFlexSimulator, TensorSimulator
+from biddaemon.sandbox.server import SandboxServer
 from biddaemon.store import migrate
 from biddaemon.store.database import make_engine, session_factory
 
@@ -34,26 +28,11 @@ def fixture_doc(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text())
 
 
-class Swap:
-    """An ASGI app that forwards to `target`, so one server can serve a new simulator."""
-
-    def __init__(self) -> None:
-        self.target: Any = None
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await self.target(scope, receive, send)
-
-
+@dataclass(frozen=True)
 class Served:
-    """A session-long server and the simulator it currently serves."""
+    """Where one stand-in answers on the session's sandbox."""
 
-    def __init__(self, path: str = "") -> None:
-        self.swap = Swap()
-        self.server = SimulatorServer(self.swap, path=path)
-
-    @property
-    def url(self) -> str:
-        return self.server.url
+    url: str
 
 
 @pytest.fixture(autouse=True)
@@ -63,47 +42,50 @@ def _no_backoff_sleep() -> Iterator[None]:
         yield
 
 
-def _served(path: str = "") -> Iterator[Served]:
-    served = Served(path)
-    served.server.start()
-    yield served
-    served.server.stop()
-
-
 @pytest.fixture(scope="session")
-def localflex_server() -> Iterator[Served]:
-    yield from _served()
-
-
-@pytest.fixture(scope="session")
-def flatpeak_server() -> Iterator[Served]:
-    yield from _served()
-
-
-@pytest.fixture(scope="session")
-def tensor_server() -> Iterator[Served]:
-    yield from _served(TENSOR_PREFIX)
+def sandbox_server() -> Iterator[SandboxServer]:
+    with SandboxServer(SandboxConfig(speed=0)) as server:
+        yield server
 
 
 @pytest.fixture
-def localflex(localflex_server: Served) -> LocalFlexSimulator:
-    simulator = LocalFlexSimulator()
-    localflex_server.swap.target = simulator.app
-    return simulator
+def sandbox(sandbox_server: SandboxServer) -> SandboxServer:
+    """The session's sandbox as it started: its seeded market, no faults, empty stand-ins, an
+    empty request log."""
+    sandbox_server.sandbox.reset()
+    sandbox_server.faults.clear()
+    sandbox_server.traffic.clear()
+    return sandbox_server
 
 
 @pytest.fixture
-def flatpeak(flatpeak_server: Served) -> FlatpeakSimulator:
-    simulator = FlatpeakSimulator()
-    flatpeak_server.swap.target = simulator.app
-    return simulator
+def localflex_server(sandbox_server: SandboxServer) -> Served:
+    return Served(sandbox_server.platform_urls["localflex"])
 
 
 @pytest.fixture
-def tensor(tensor_server: Served) -> TensorSimulator:
-    simulator = TensorSimulator()
-    tensor_server.swap.target = simulator.app
-    return simulator
+def flatpeak_server(sandbox_server: SandboxServer) -> Served:
+    return Served(sandbox_server.platform_urls["flatpeak"])
+
+
+@pytest.fixture
+def tensor_server(sandbox_server: SandboxServer) -> Served:
+    return Served(sandbox_server.platform_urls["tensor"])
+
+
+@pytest.fixture
+def localflex(sandbox: SandboxServer) -> LocalFlexSimulator:
+    return sandbox.platforms.localflex
+
+
+@pytest.fixture
+def flatpeak(sandbox: SandboxServer) -> FlatpeakSimulator:
+    return sandbox.platforms.flatpeak
+
+
+@pytest.fixture
+def tensor(sandbox: SandboxServer) -> TensorSimulator:
+    return sandbox.platforms.tensor
 
 
 @pytest.fixture(scope="session")

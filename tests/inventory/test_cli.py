@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from biddaemon.cli import main
-from biddaemon.inventory.mapping.localflex import asset_mrid
+from biddaemon.inventory.platforms.localflex.mapping import asset_mrid
 from biddaemon.sandbox.defaults import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, DEFAULT_PROVIDER_ID
 from tests.inventory.conftest import INVENTORY
 
@@ -146,3 +146,27 @@ def test_an_unreadable_platform_makes_plan_exit_1(environment, capsys, localflex
     out = capsys.readouterr().out
     assert "? fife-storage: could not read localflex (nothing more was read from it)" in out
     assert "LocalFlex refused the token (401" in out
+
+
+def test_apply_retires_a_removed_asset_only_with_prune(
+    environment, capsys, inventory_file, piclo, localflex, flatpeak
+):
+    assert main(["assets", "apply", "--yes"]) == 0
+    inventory_file(
+        "assets:\n  - ref: pv-kirkcaldy-2" + INVENTORY.split("  - ref: pv-kirkcaldy-2")[1]
+    )
+    capsys.readouterr()
+
+    assert main(["assets", "apply", "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "  - bess-dunfermline-1: remove flex asset" in out
+    assert "Removed assets are left on their platforms (--prune retires them)." in out
+    assert len(flatpeak.devices()) == 1
+
+    assert main(["assets", "apply", "--yes", "--prune"]) == 0
+    out = capsys.readouterr().out
+    assert "  piclo bess-dunfermline-1: retired flex asset" in out
+    assert "  flatpeak bess-dunfermline-1: retired device" in out
+    assert "2 retired" in out
+    assert flatpeak.devices() == []
+    assert piclo.market.flex_assets("bess-dunfermline-1")[0].status == "archived"

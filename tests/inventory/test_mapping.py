@@ -18,9 +18,12 @@ from biddaemon.inventory.canonical import (
     Platform,
     Technology,
 )
-from biddaemon.inventory.mapping import flatpeak, localflex, piclo
 from biddaemon.inventory.plan import Action, diff
-from biddaemon.inventory.targets.base import Observed
+from biddaemon.inventory.platforms.flatpeak import mapping as flatpeak
+from biddaemon.inventory.platforms.localflex import mapping as localflex
+from biddaemon.inventory.platforms.localflex.target import LocalFlexTarget
+from biddaemon.inventory.platforms.piclo import mapping as piclo
+from biddaemon.inventory.target import Observed
 from biddaemon.inventory.units import format_clock_duration, kilo_to_mega, mega_to_kilo
 from biddaemon.markets.flatpeak import Device
 from biddaemon.markets.localflex import ACTIVE_POWER_30M, AssetView
@@ -119,13 +122,13 @@ def test_a_localflex_value_held_in_kw_is_compared_in_mw():
     body |= {"flexibleCapacityUp": 2000, "flexibleCapacityUpUnit": "kW"}
     view = AssetView.model_validate({"asset": body, "soApproved": True, "moApproved": True})
     current = Observed(wanted.key, localflex.observed_fields(view))
-    assert diff(Platform.LOCALFLEX, wanted, current, localflex.show).action is Action.UNCHANGED
+    assert diff(wanted, current, LocalFlexTarget(client=None)).action is Action.UNCHANGED
 
 
 def test_a_localflex_capacity_change_is_flagged_as_resetting_the_approval():
     wanted = localflex.desired(BESS)
     current = dict(wanted.fields) | {"flexibleCapacityUp": Decimal(3), "name": "Old name"}
-    step = diff(Platform.LOCALFLEX, wanted, Observed(wanted.key, current), localflex.show)
+    step = diff(wanted, Observed(wanted.key, current), LocalFlexTarget(client=None))
     assert [(c.field, c.old, c.new, c.resets_approval) for c in step.changes] == [
         ("name", "Old name", "BESS 1", False),
         ("flexibleCapacityUp", "3 MW", "2.000 MW", True),

@@ -11,8 +11,8 @@ import pytest
 from biddaemon.inventory.canonical import AssetStatus, Platform, Source, Technology
 from biddaemon.inventory.file import InventoryFileInvalid, load_inventory_file
 from biddaemon.inventory.merge import merge_inventory
-from biddaemon.inventory.sources.flatpeak import facts_from_device
-from biddaemon.inventory.sources.tensor import facts_from_tensor
+from biddaemon.inventory.platforms.flatpeak.source import facts_from_device
+from biddaemon.inventory.platforms.tensor.source import facts_from_tensor
 from biddaemon.markets.flatpeak import Device
 from biddaemon.markets.tensor import AssetsEnvelope
 from tests.inventory.support import fixture_doc

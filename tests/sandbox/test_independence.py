@@ -59,3 +59,28 @@ def test_importing_the_cli_command_does_not_load_the_web_stack() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout.split()
     assert loaded == ["False", "False"]
+
+
+def test_the_platform_stand_ins_import_nothing_from_the_rest_of_biddaemon() -> None:
+    modules = sorted((PACKAGE / "platforms").glob("*.py"))
+    assert len(modules) >= 5
+    outside = {
+        f"platforms/{module.name}: {name}"
+        for module in modules
+        for name in _imports(ast.parse(module.read_text(encoding="utf-8")))
+        if name.split(".")[0] == "biddaemon" and not name.startswith("biddaemon.sandbox")
+    }
+    assert outside == set()
+
+
+def test_no_production_module_outside_the_sandbox_imports_the_stand_ins() -> None:
+    """The LocalFlex, Flatpeak and Tensor stand-ins are part of the sandbox, not of biddaemon."""
+    root = PACKAGE.parent
+    importers = {
+        str(module.relative_to(root))
+        for module in root.rglob("*.py")
+        if PACKAGE not in module.parents
+        for name in _imports(ast.parse(module.read_text(encoding="utf-8")))
+        if name.startswith("biddaemon.sandbox.platforms")
+    }
+    assert importers == set()

@@ -216,4 +216,39 @@ def test_competition_events_migration_keeps_observations_both_ways(database_url:
         assert [str(c) for (c,) in rows] == ["1.500"]
     migrate.upgrade(engine)
     assert migrate.current_revision(engine) == migrate.head_revision()
+
+
+def test_0005_adds_the_last_applied_fields_and_the_retirement_and_downgrades(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    migrate.upgrade(engine, "0005")
+    columns = {c["name"] for c in inspect(engine).get_columns("platform_asset_links")}
+    assert {"last_applied_fields", "retired_at"} <= columns
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO inventory_assets (id, ref, name, technology, status, details, "
+                "created_at, updated_at) VALUES (1, 'bess', 'BESS', 'battery', 'operational', "
+                "'{}', :now, :now)"
+            ),
+            {"now": "2027-01-10 12:00:00+00:00"},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO platform_asset_links (inventory_asset_id, platform, remote_kind, "
+                "remote_id, last_applied_fields) VALUES (1, 'flatpeak', 'device', 'dev_1', :f)"
+            ),
+            {"f": json.dumps({"type": "BATTERY_SYSTEM"})},
+        )
+
+    migrate.downgrade(engine, "-1")
+    columns = {c["name"] for c in inspect(engine).get_columns("platform_asset_links")}
+    assert "last_applied_fields" not in columns
+    assert "retired_at" not in columns
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT remote_id FROM platform_asset_links")).all() == [
+            ("dev_1",)
+        ]
+    migrate.upgrade(engine)
     engine.dispose()

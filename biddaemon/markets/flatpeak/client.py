@@ -15,7 +15,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import SecretStr
 
-from biddaemon.errors import AmbiguousSubmission, BadMarketData, ConfigurationError
+from biddaemon.errors import AmbiguousSubmission, BadMarketData
 from biddaemon.markets.flatpeak.auth import BearerToken, MonotonicClock
 from biddaemon.markets.flatpeak.errors import LOGIN, describe_error, to_biddaemon_error
 from biddaemon.markets.flatpeak.models import (
@@ -30,9 +30,10 @@ from biddaemon.markets.flatpeak.models import (
     parse_flatpeak,
 )
 from biddaemon.markets.http import MarketHttp, RetryPolicy, decode_json
-from biddaemon.markets.platform import PlatformClient, market_http, retry_policy
-from biddaemon.settings import FlatpeakSettings
+from biddaemon.markets.platform import Credential, PlatformClient, market_http
 
+ACCOUNT_VARIABLE = "BIDDAEMON_INVENTORY__FLATPEAK__ACCOUNT_ID"
+API_KEY_VARIABLE = "BIDDAEMON_INVENTORY__FLATPEAK__API_KEY"
 DEVICES = "/devices"
 MAX_PAGES = 1000
 
@@ -45,6 +46,11 @@ def device_path(device_id: str) -> str:
 
 class FlatpeakClient(PlatformClient):
     """Flatpeak for one account. Use as a context manager, or call `close()`."""
+
+    CREDENTIALS = (
+        Credential("account_id", ACCOUNT_VARIABLE, "required to talk to Flatpeak"),
+        Credential("api_key", API_KEY_VARIABLE, "required to talk to Flatpeak"),
+    )
 
     def __init__(
         self,
@@ -80,28 +86,6 @@ class FlatpeakClient(PlatformClient):
         self._http = http(None)
         self._token = BearerToken(self._fetch_token, clock=clock)
         self._http.set_auth(self._token)
-
-    @classmethod
-    def from_settings(
-        cls, settings: FlatpeakSettings, *, transport: httpx.BaseTransport | None = None
-    ) -> FlatpeakClient:
-        """A client for the configured account; missing credentials are a ConfigurationError."""
-        missing = {}
-        if not settings.account_id:
-            missing["BIDDAEMON_INVENTORY__FLATPEAK__ACCOUNT_ID"] = "required to talk to Flatpeak"
-        if settings.api_key is None or not settings.api_key.get_secret_value():
-            missing["BIDDAEMON_INVENTORY__FLATPEAK__API_KEY"] = "required to talk to Flatpeak"
-        if missing or settings.account_id is None or settings.api_key is None:
-            raise ConfigurationError(missing)
-        return cls(
-            base_url=settings.base_url,
-            account_id=settings.account_id,
-            api_key=settings.api_key,
-            timeout_seconds=settings.timeout_seconds,
-            connect_timeout_seconds=settings.connect_timeout_seconds,
-            policy=retry_policy(settings),
-            transport=transport,
-        )
 
     def __repr__(self) -> str:
         return f"FlatpeakClient(base_url={self.base_url!r}, account_id={self.account_id!r})"
@@ -154,6 +138,10 @@ class FlatpeakClient(PlatformClient):
 
     def update_device(self, device_id: str, changes: DeviceUpdate) -> Device:
         return self._write("PATCH", device_path(device_id), changes)
+
+    def delete_device(self, device_id: str) -> None:
+        """Delete a device (Flatpeak answers `202`); a device already gone is a 404 error."""
+        self._http.write("DELETE", device_path(device_id), json={})
 
     def _write(self, method: str, path: str, payload: FlatpeakModel) -> Device:
         """Send a write; an answer we cannot read after a 2xx still means 'it may have landed'."""

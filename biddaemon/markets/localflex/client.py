@@ -18,7 +18,6 @@ from pydantic import SecretStr
 from biddaemon.errors import (
     AmbiguousSubmission,
     BadMarketData,
-    ConfigurationError,
     RejectedByMarket,
 )
 from biddaemon.markets.http import RetryPolicy, decode_json
@@ -42,8 +41,7 @@ from biddaemon.markets.localflex.models import (
     PortfolioUpdate,
     parse_localflex,
 )
-from biddaemon.markets.platform import PlatformClient, StaticBearer, market_http, retry_policy
-from biddaemon.settings import LocalFlexSettings
+from biddaemon.markets.platform import Credential, PlatformClient, StaticBearer, market_http
 
 T = TypeVar("T")
 M = TypeVar("M", bound=LocalFlexModel)
@@ -73,6 +71,8 @@ def portfolio_assets_path(mrid: str) -> str:
 class LocalFlexClient(PlatformClient):
     """LocalFlex for one FSP token. Use as a context manager, or call `close()`."""
 
+    CREDENTIALS = (Credential("token", TOKEN_VARIABLE, "required to talk to LocalFlex"),)
+
     def __init__(
         self,
         *,
@@ -94,22 +94,6 @@ class LocalFlexClient(PlatformClient):
             timeout_seconds=timeout_seconds,
             connect_timeout_seconds=connect_timeout_seconds,
             policy=policy,
-            transport=transport,
-        )
-
-    @classmethod
-    def from_settings(
-        cls, settings: LocalFlexSettings, *, transport: httpx.BaseTransport | None = None
-    ) -> LocalFlexClient:
-        """A client for the configured platform; a missing token is a ConfigurationError."""
-        if settings.token is None or not settings.token.get_secret_value():
-            raise ConfigurationError({TOKEN_VARIABLE: "required to talk to LocalFlex"})
-        return cls(
-            base_url=settings.base_url,
-            token=settings.token,
-            timeout_seconds=settings.timeout_seconds,
-            connect_timeout_seconds=settings.connect_timeout_seconds,
-            policy=retry_policy(settings),
             transport=transport,
         )
 

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, SecretStr
 
-from biddaemon.errors import AmbiguousSubmission, BadMarketData, ConfigurationError
+from biddaemon.errors import AmbiguousSubmission, BadMarketData
 from biddaemon.markets.http import RetryPolicy, decode_json
 from biddaemon.markets.piclo import routes
 from biddaemon.markets.piclo.auth import Clock, TokenCache, utc_now
@@ -38,8 +38,8 @@ from biddaemon.markets.piclo.models import (
     WireModel,
     parse_wire,
 )
-from biddaemon.markets.platform import PlatformClient, market_http, retry_policy
-from biddaemon.settings import ENV_PREFIX, PicloSettings
+from biddaemon.markets.platform import Credential, PlatformClient, market_http
+from biddaemon.settings import ENV_PREFIX
 
 M = TypeVar("M", bound=BaseModel)
 FilterValue = str | int | bool | Decimal | date | datetime
@@ -47,7 +47,15 @@ MAX_PAGES = 1000
 
 
 class PicloClient(PlatformClient):
-    """The Piclo Flex API for one machine user. Use as a context manager, or call `close()`."""
+    """The Piclo Flex API for one machine user. Use as a context manager, or call `close()`.
+
+    `PicloClient.from_settings(settings.piclo, clock=...)` builds one from the configuration."""
+
+    CREDENTIALS = (
+        Credential("client_id", f"{ENV_PREFIX}PICLO__CLIENT_ID", "required to talk to the market"),
+        Credential("api_key", f"{ENV_PREFIX}PICLO__API_KEY", "required to talk to the market"),
+    )
+    SETTINGS = ("provider_id", "max_concurrent_reads")
 
     def __init__(
         self,
@@ -81,35 +89,6 @@ class PicloClient(PlatformClient):
         )
         self._tokens = TokenCache(self._fetch_token, clock=clock)
         self._http.set_auth(self._tokens)
-
-    @classmethod
-    def from_settings(
-        cls,
-        settings: PicloSettings,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        clock: Clock = utc_now,
-    ) -> PicloClient:
-        """A client for the configured market; missing credentials are a ConfigurationError."""
-        missing = {}
-        if not settings.client_id:
-            missing[f"{ENV_PREFIX}PICLO__CLIENT_ID"] = "required to talk to the market"
-        if settings.api_key is None or not settings.api_key.get_secret_value():
-            missing[f"{ENV_PREFIX}PICLO__API_KEY"] = "required to talk to the market"
-        if missing or settings.client_id is None or settings.api_key is None:
-            raise ConfigurationError(missing)
-        return cls(
-            base_url=settings.base_url,
-            client_id=settings.client_id,
-            api_key=settings.api_key,
-            provider_id=settings.provider_id,
-            timeout_seconds=settings.timeout_seconds,
-            connect_timeout_seconds=settings.connect_timeout_seconds,
-            max_concurrent_reads=settings.max_concurrent_reads,
-            policy=retry_policy(settings),
-            transport=transport,
-            clock=clock,
-        )
 
     def __repr__(self) -> str:
         return (

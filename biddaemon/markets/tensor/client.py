@@ -13,9 +13,9 @@ from urllib.parse import quote
 import httpx
 from pydantic import SecretStr
 
-from biddaemon.errors import BadMarketData, ConfigurationError, RejectedByMarket
+from biddaemon.errors import BadMarketData, RejectedByMarket
 from biddaemon.markets.http import RetryPolicy, decode_json
-from biddaemon.markets.platform import PlatformClient, StaticBearer, market_http, retry_policy
+from biddaemon.markets.platform import Credential, PlatformClient, StaticBearer, market_http
 from biddaemon.markets.tensor.errors import API_KEY_VARIABLE, error_for, to_biddaemon_error
 from biddaemon.markets.tensor.errors import describe_error as describe_tensor_error
 from biddaemon.markets.tensor.models import (
@@ -25,7 +25,6 @@ from biddaemon.markets.tensor.models import (
     TensorAsset,
     parse_tensor,
 )
-from biddaemon.settings import TensorSettings
 
 E = TypeVar("E", bound=Envelope)
 ASSETS = "/assets"
@@ -39,6 +38,10 @@ def asset_path(asset_id: str) -> str:
 
 class TensorClient(PlatformClient):
     """Tensor Energy for one workspace. Use as a context manager, or call `close()`."""
+
+    CREDENTIALS = (
+        Credential("api_key", API_KEY_VARIABLE, "required to import from Tensor Energy"),
+    )
 
     def __init__(
         self,
@@ -61,22 +64,6 @@ class TensorClient(PlatformClient):
             timeout_seconds=timeout_seconds,
             connect_timeout_seconds=connect_timeout_seconds,
             policy=policy,
-            transport=transport,
-        )
-
-    @classmethod
-    def from_settings(
-        cls, settings: TensorSettings, *, transport: httpx.BaseTransport | None = None
-    ) -> TensorClient:
-        """A client for the configured workspace; a missing key is a ConfigurationError."""
-        if settings.api_key is None or not settings.api_key.get_secret_value():
-            raise ConfigurationError({API_KEY_VARIABLE: "required to import from Tensor Energy"})
-        return cls(
-            base_url=settings.base_url,
-            api_key=settings.api_key,
-            timeout_seconds=settings.timeout_seconds,
-            connect_timeout_seconds=settings.connect_timeout_seconds,
-            policy=retry_policy(settings),
             transport=transport,
         )
 

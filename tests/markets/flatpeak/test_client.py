@@ -17,7 +17,6 @@ from biddaemon.errors import (
     RateLimited,
     RejectedByMarket,
 )
-from biddaemon.inventory.simulators import rate_limit_body
 from biddaemon.markets.flatpeak import (
     API_VERSION,
     Device,
@@ -32,6 +31,7 @@ from biddaemon.markets.flatpeak import (
     to_biddaemon_error,
 )
 from biddaemon.markets.http import Failure, RetryPolicy
+from biddaemon.sandbox.platforms import rate_limit_body
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "flatpeak"
 MODELS = {
@@ -214,3 +214,24 @@ def test_error_mapping(path, status, reauthenticated, expected):
         reauthenticated=reauthenticated,
     )
     assert type(to_biddaemon_error(failed)) is expected
+
+
+def test_a_deleted_device_is_gone_and_deleting_it_again_is_refused(client, flatpeak):
+    created = client.create_device(DeviceCreate.model_validate(doc("device_create_request.json")))
+
+    client.delete_device(created.id)
+
+    assert flatpeak.devices() == []
+    assert [(c.method, c.status) for c in flatpeak.faults.calls if c.method == "DELETE"] == [
+        ("DELETE", 202)
+    ]
+    with pytest.raises(RejectedByMarket):
+        client.delete_device(created.id)
+
+
+def test_the_device_type_is_sent_but_never_returned_as_flatpeak_documents(client, flatpeak):
+    created = client.create_device(DeviceCreate.model_validate(doc("device_create_request.json")))
+
+    assert created.type is None
+    assert flatpeak.device_type(created.id) == "BATTERY_SYSTEM"
+    assert client.get_device(created.id).type is None

@@ -18,7 +18,6 @@ from biddaemon.errors import (
     RejectedByMarket,
     RetryLater,
 )
-from biddaemon.inventory.simulators import error_envelope
 from biddaemon.markets.http import Failure, RetryPolicy
 from biddaemon.markets.tensor import (
     AssetsEnvelope,
@@ -29,6 +28,7 @@ from biddaemon.markets.tensor import (
     to_biddaemon_error,
 )
 from biddaemon.markets.tensor.models import AssetEnvelope
+from biddaemon.sandbox.platforms import error_envelope
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "tensor"
 KEY = "tensor-test-key"

@@ -7,14 +7,16 @@ from typing import Any
 
 from biddaemon.errors import BadMarketData
 from biddaemon.inventory.canonical import Platform
-from biddaemon.inventory.mapping import flatpeak as mapping
-from biddaemon.inventory.mapping.base import Desired
-from biddaemon.inventory.targets.base import Observed
+from biddaemon.inventory.desired import Desired
+from biddaemon.inventory.platforms.flatpeak import mapping
+from biddaemon.inventory.target import NoApprovals, Observed, Retirement
 from biddaemon.markets.flatpeak import Device, FlatpeakClient
 
 
-class FlatpeakTarget:
+class FlatpeakTarget(NoApprovals):
     platform = Platform.FLATPEAK
+    # The documented device object has no `type`: it is compared with what was last sent.
+    unreturned = frozenset({"type"})
 
     def __init__(self, client: FlatpeakClient) -> None:
         self.client = client
@@ -51,3 +53,9 @@ class FlatpeakTarget:
 
     def show(self, name: str, value: Any) -> str:
         return mapping.show(name, value)
+
+    def retirement(self, kind: str) -> Retirement:
+        return Retirement(True, "delete the device")
+
+    def retire(self, kind: str, remote_id: str) -> None:
+        self.client.delete_device(remote_id)

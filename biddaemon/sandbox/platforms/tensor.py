@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from biddaemon.inventory.simulators.faults import Faults
+from biddaemon.sandbox.platforms.faults import Faults
 
 PREFIX = "/v1"
 
@@ -40,6 +40,10 @@ class TensorSimulator:
         """Put an asset (a documented asset object) into the workspace, or replace it."""
         with self._lock:
             self._assets[str(document["id"])] = dict(document)
+
+    def assets(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(asset) for asset in self._assets.values()]
 
     def _build(self) -> FastAPI:
         app = FastAPI(title="Tensor Energy simulator", openapi_url=None, docs_url=None)

@@ -1,9 +1,11 @@
 """A Flatpeak simulator: login and devices in memory, version `2026-08-01.busbar`.
 
 `GET /login` takes HTTP Basic (account id : API key) and issues bearer tokens that expire after
-`token_lifetime` seconds; every call must name the API version; devices are listed newest first
-with `has_more` / `starting_after` / `ending_before`. Errors are
-`{"object": "error", "type", "code", "message"}`. Its checks are its own, not the client's.
+`token_lifetime` seconds of the sandbox clock (so a fast clock expires them fast); every call
+must name the API version; devices are listed newest first with `has_more` / `starting_after` /
+`ending_before`. Errors are `{"object": "error", "type", "code", "message"}`. Its checks are its
+own, not the client's. As the documented device object has no `type`, no answer carries it:
+the type sent is kept (see `device_type`) but never returned, as on Flatpeak.
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ import binascii
 import itertools
 import secrets
 import threading
-import time
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from biddaemon.inventory.simulators.faults import Faults
+from biddaemon.sandbox.clock import real_now
+from biddaemon.sandbox.platforms.faults import Faults
 
 VERSION = "2026-08-01.busbar"
 DEVICE_TYPES = ("EV_CHARGER", "ELECTRIC_VEHICLE", "BATTERY_SYSTEM", "PV_SYSTEM", "OTHER")
@@ -43,7 +46,7 @@ def error(status: int, kind: str, code: str, message: str, *, live_mode: bool = 
         "type": kind,
         "code": code,
         "message": message,
-        "time_created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3],
+        "time_created": real_now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3],
     }
     return JSONResponse(body, status_code=status)
 
@@ -56,10 +59,6 @@ def rate_limit_body() -> dict[str, Any]:
         "code": "too_many_requests",
         "message": "Too many requests; retry after the time given in Retry-After",
     }
-
-
-def _now_text() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _check_device(body: dict[str, Any], *, creating: bool) -> tuple[str, str] | None:
@@ -115,6 +114,7 @@ class FlatpeakSimulator:
         account_id: str = "acc_661677911f2197045e6cf1b1",
         api_key: str = "sk_test_simulated_key",
         token_lifetime: int = 3600,
+        now: Callable[[], datetime] = real_now,
     ) -> None:
         self.account_id = account_id
         self.api_key = api_key
@@ -122,15 +122,27 @@ class FlatpeakSimulator:
         self.live_mode = api_key.startswith("sk_live_")
         self.faults = Faults()
         self.logins = 0
+        self._now = now
         self._lock = threading.Lock()
-        self._tokens: dict[str, float] = {}
+        self._tokens: dict[str, datetime] = {}
         self._devices: dict[str, dict[str, Any]] = {}  # insertion order is creation order
+        self._types: dict[str, str] = {}  # kept, never answered (the documented object has none)
         self._ids = itertools.count(1)
         self.app = self._build()
 
     def devices(self) -> list[dict[str, Any]]:
         with self._lock:
             return [dict(device) for device in self._devices.values()]
+
+    def device_type(self, device_id: str) -> str | None:
+        """The `type` last sent for a device (Flatpeak keeps it but does not return it)."""
+        with self._lock:
+            return self._types.get(device_id)
+
+    def change_device(self, device_id: str, **fields: Any) -> None:
+        """Change a device as someone using the Flatpeak portal would."""
+        with self._lock:
+            self._devices[device_id].update(fields)
 
     def add_device(self, document: dict[str, Any]) -> dict[str, Any]:
         """Seed a device, as if someone had registered it (for import tests)."""
@@ -144,12 +156,15 @@ class FlatpeakSimulator:
 
     def _store(self, body: dict[str, Any]) -> dict[str, Any]:
         device_id = f"dev_{next(self._ids):024x}"
+        shown = {name: value for name, value in body.items() if name != "type"}
+        if "type" in body:
+            self._types[device_id] = body["type"]
         device = {
             "id": device_id,
             "object": "device",
             "live_mode": self.live_mode,
-            **body,
-            "time_created": _now_text(),
+            **shown,
+            "time_created": self._now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "account_id": self.account_id,
             "last_seen": None,
         }
@@ -160,7 +175,7 @@ class FlatpeakSimulator:
         if not header or not header.startswith("Bearer "):
             return False
         expires = self._tokens.get(header.removeprefix("Bearer "))
-        return expires is not None and time.monotonic() < expires
+        return expires is not None and self._now() < expires
 
     def _basic_ok(self, header: str | None) -> bool:
         if not header or not header.startswith("Basic "):
@@ -195,7 +210,7 @@ class FlatpeakSimulator:
                 return error(401, "invalid_request", "unauthorized", "Invalid account id or key")
             token = "tok_" + secrets.token_hex(16)
             with self._lock:
-                self._tokens[token] = time.monotonic() + self.token_lifetime
+                self._tokens[token] = self._now() + timedelta(seconds=self.token_lifetime)
                 self.logins += 1
             return JSONResponse(
                 {
@@ -271,12 +286,16 @@ class FlatpeakSimulator:
             with self._lock:
                 if device_id not in self._devices:
                     return error(404, "invalid_request", "resource_missing", "No such device")
-                self._devices[device_id].update(body)  # `properties` is replaced as a whole
+                if "type" in body:
+                    self._types[device_id] = body["type"]
+                # `properties` is replaced as a whole
+                self._devices[device_id].update({k: v for k, v in body.items() if k != "type"})
                 return JSONResponse(dict(self._devices[device_id]))
 
         @app.delete("/devices/{device_id}")
         def delete_device(device_id: str) -> Response:
             with self._lock:
+                self._types.pop(device_id, None)
                 if self._devices.pop(device_id, None) is None:
                     return error(404, "invalid_request", "resource_missing", "No such device")
             return JSONResponse({"id": device_id, "object": "device", "deleted": True}, 202)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from biddaemon.inventory.canonical import AssetStatus, CanonicalAsset, Platform, Technology
-from biddaemon.inventory.mapping.base import Desired, Note
+from biddaemon.inventory.desired import Desired, Note
 from biddaemon.inventory.units import mega_to_kilo
 from biddaemon.markets.flatpeak import (
     Device,

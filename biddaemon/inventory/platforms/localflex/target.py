@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from biddaemon.inventory.canonical import Platform
-from biddaemon.inventory.mapping import localflex as mapping
-from biddaemon.inventory.mapping.base import Desired
-from biddaemon.inventory.targets.base import Observed
+from biddaemon.inventory.desired import Desired
+from biddaemon.inventory.platforms.localflex import mapping
+from biddaemon.inventory.target import Observed, Retirement
 from biddaemon.markets.localflex import AssetView, LocalFlexClient
 
 
@@ -21,6 +21,7 @@ def describe_approval(view: AssetView) -> str:
 
 class LocalFlexTarget:
     platform = Platform.LOCALFLEX
+    unreturned: frozenset[str] = frozenset()
 
     def __init__(self, client: LocalFlexClient) -> None:
         self.client = client
@@ -55,6 +56,15 @@ class LocalFlexTarget:
 
     def show(self, name: str, value: Any) -> str:
         return mapping.show(name, value)
+
+    def resets_approval(self, kind: str, name: str) -> bool:
+        return kind == mapping.ASSET and mapping.resets_approval(name)
+
+    def retirement(self, kind: str) -> Retirement:
+        return Retirement(False, "LocalFlex documents no way to delete an asset; left as it is")
+
+    def retire(self, kind: str, remote_id: str) -> None:
+        raise NotImplementedError("LocalFlex documents no delete")
 
 
 def _key(wanted: Desired) -> str:

@@ -24,7 +24,7 @@ from biddaemon.inventory.canonical import (
     Portfolio,
     Technology,
 )
-from biddaemon.inventory.mapping.base import Desired, Note
+from biddaemon.inventory.desired import Desired, Note
 from biddaemon.inventory.units import format_iso_duration, mega_to_kilo
 from biddaemon.markets.localflex import (
     APPROVAL_RESET_FIELDS,
@@ -171,7 +171,12 @@ def desired_portfolio(portfolio: Portfolio) -> Desired:
     }
     fields = {name: value for name, value in values.items() if value is not None}
     return Desired(
-        Platform.LOCALFLEX, PORTFOLIO, portfolio.ref, fields, key=portfolio_mrid(portfolio.ref)
+        Platform.LOCALFLEX,
+        PORTFOLIO,
+        portfolio.ref,
+        fields,
+        key=portfolio_mrid(portfolio.ref),
+        inventory_asset=False,
     )
 
 

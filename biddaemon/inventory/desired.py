@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -43,12 +43,18 @@ class Desired:
     notes: tuple[Note, ...] = ()
     unsupported: str | None = None
     key: str | None = None
+    inventory_asset: bool = True  # False for records that are not assets (LocalFlex portfolios)
 
     def fingerprint(self) -> str:
         """A hash of the desired fields: what was last applied, for the record."""
-        document = {name: _jsonable(value) for name, value in sorted(self.fields.items())}
+        document = self.as_json()
         text = json.dumps([self.kind, document], sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
+
+    def as_json(self, names: Iterable[str] | None = None) -> dict[str, Any]:
+        """The fields (or those named) in JSON form: what is remembered as last written."""
+        chosen = sorted(self.fields) if names is None else names
+        return {name: as_json(self.fields[name]) for name in chosen}
 
 
 def same_value(current: Any, desired: Any) -> bool:
@@ -60,7 +66,8 @@ def same_value(current: Any, desired: Any) -> bool:
     return bool(current == desired)
 
 
-def _jsonable(value: Any) -> Any:
+def as_json(value: Any) -> Any:
+    """A field value as JSON (how the last written value is stored and compared)."""
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     if isinstance(value, timedelta):
@@ -70,5 +77,5 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, frozenset):
         return sorted(str(item) for item in value)
     if isinstance(value, tuple):
-        return [_jsonable(item) for item in value]
+        return [as_json(item) for item in value]
     return value

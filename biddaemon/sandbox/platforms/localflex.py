@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from biddaemon.inventory.simulators.faults import Faults
+from biddaemon.sandbox.platforms.faults import Faults
 
 ASSET_TYPES = ("Aggregated", "Storage", "Demand Response", "Wind", "Solar", "CHP", "EV", "Other")
 RESETS_APPROVAL = (
@@ -183,6 +183,11 @@ class LocalFlexSimulator:
         """(soApproved, moApproved)."""
         with self._lock:
             return self._approvals[mrid]
+
+    def change_asset(self, mrid: str, **fields: Any) -> None:
+        """Change an asset as someone using the LocalFlex portal would."""
+        with self._lock:
+            self._assets[mrid].update(fields)
 
     def approve(self, mrid: str) -> None:
         """The System Operator and EPEX market operations both approve the asset."""

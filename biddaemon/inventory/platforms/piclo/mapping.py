@@ -16,7 +16,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from biddaemon.inventory.canonical import AssetStatus, CanonicalAsset, Platform, Technology
-from biddaemon.inventory.mapping.base import Desired, Note
+from biddaemon.inventory.desired import Desired, Note
 from biddaemon.inventory.units import format_clock_duration
 from biddaemon.markets.piclo import (
     FlexAsset,

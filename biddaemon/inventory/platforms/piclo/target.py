@@ -7,14 +7,16 @@ from typing import Any
 
 from biddaemon.errors import BadMarketData
 from biddaemon.inventory.canonical import Platform
-from biddaemon.inventory.mapping import piclo as mapping
-from biddaemon.inventory.mapping.base import Desired
-from biddaemon.inventory.targets.base import Observed
-from biddaemon.markets.piclo import FlexAsset, PicloClient, PlannedAsset
+from biddaemon.inventory.desired import Desired
+from biddaemon.inventory.platforms.piclo import mapping
+from biddaemon.inventory.target import NoApprovals, Observed, Retirement
+from biddaemon.markets.piclo import FlexAsset, FlexAssetUpdate, PicloClient, PlannedAsset
+from biddaemon.markets.piclo.models import AssetStatus
 
 
-class PicloTarget:
+class PicloTarget(NoApprovals):
     platform = Platform.PICLO
+    unreturned: frozenset[str] = frozenset()
 
     def __init__(self, client: PicloClient, *, provider_id: str) -> None:
         self.client = client
@@ -69,3 +71,12 @@ class PicloTarget:
 
     def show(self, name: str, value: Any) -> str:
         return mapping.show(name, value)
+
+    def retirement(self, kind: str) -> Retirement:
+        if kind == mapping.PLANNED_ASSET:
+            return Retirement(False, "Piclo Planned Assets have no status to archive; left as is")
+        # The Piclo documentation recommends `archived` for assets that must not qualify.
+        return Retirement(True, "set status archived")
+
+    def retire(self, kind: str, remote_id: str) -> None:
+        self.client.update_flex_asset(remote_id, FlexAssetUpdate(status=AssetStatus.ARCHIVED))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from biddaemon.inventory.canonical import Platform
-from biddaemon.inventory.mapping.base import Desired
+from biddaemon.inventory.desired import Desired
 
 
 @dataclass(frozen=True)
@@ -21,8 +21,20 @@ class Observed:
     record: Any = field(default=None, repr=False, compare=False)
 
 
+@dataclass(frozen=True)
+class Retirement:
+    """What retiring a record does on its platform, or why it cannot be retired there."""
+
+    possible: bool
+    what: str
+
+
 class Target(Protocol):
+    """One platform's records. `unreturned` names the fields it takes but never returns (they
+    are compared with what was last sent, not with their absence)."""
+
     platform: Platform
+    unreturned: frozenset[str]
 
     def observe(self, wanted: Desired) -> Observed | None:
         """The platform's record for `wanted`, or None if it has none."""
@@ -39,3 +51,23 @@ class Target(Protocol):
     def show(self, name: str, value: Any) -> str:
         """A value of field `name` as the plan prints it."""
         ...
+
+    def resets_approval(self, kind: str, name: str) -> bool:
+        """Whether changing field `name` of a `kind` record withdraws the platform's approval."""
+        ...
+
+    def retirement(self, kind: str) -> Retirement:
+        """What `apply --prune` does to a `kind` record that left the inventory (or why it
+        cannot: the plan says so, and the record is left as it is)."""
+        ...
+
+    def retire(self, kind: str, remote_id: str) -> None:
+        """Retire the record (only called when `retirement(kind).possible`)."""
+        ...
+
+
+class NoApprovals:
+    """For platforms whose records carry no approval that a change withdraws."""
+
+    def resets_approval(self, kind: str, name: str) -> bool:
+        return False
