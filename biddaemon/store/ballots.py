@@ -8,7 +8,7 @@ our rows through the one ballot identity of `bidding.fingerprint`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -72,16 +72,17 @@ class Landed:
 
 
 @dataclass(frozen=True, slots=True)
-class Saved:
-    ballot_id: int
-    commitments: tuple[Commitment, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class Started:
     attempt_id: int
     competition_id: str
     request_body: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    ballot_id: int
+    commitments: tuple[Commitment, ...]
+    started: Started | None = None  # the attempt row, when saved with `start_attempt`
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -119,6 +120,26 @@ def in_doubt(session: Session, competition_id: str) -> list[Ballot]:
             .order_by(Ballot.id)
         )
     )
+
+
+def needs_reconciling(session: Session, competition_id: str, listed: Iterable[str]) -> bool:
+    """Whether reconciliation has anything to do: a ballot of ours in doubt, or a ballot the
+    market lists (by its id) that we do not know. The common cycle has neither, and writes
+    nothing before its decision."""
+    doubtful = select(Ballot.id).where(
+        Ballot.competition_id == competition_id, Ballot.state.in_(IN_DOUBT)
+    )
+    if session.scalar(doubtful.limit(1)) is not None:
+        return True
+    wanted = set(listed)
+    if not wanted:
+        return False
+    known = session.scalars(
+        select(Ballot.market_ballot_id).where(
+            Ballot.competition_id == competition_id, Ballot.market_ballot_id.in_(wanted)
+        )
+    )
+    return bool(wanted - set(known))
 
 
 def competitions_in_doubt(session: Session) -> list[str]:
@@ -174,11 +195,13 @@ def save_submitting(
     body: dict[str, Any],
     now: datetime,
     dry_run: bool,
+    start_attempt: bool = False,
 ) -> Saved | None:
     """Commit the ballot as SUBMITTING with its allocations, before anything is sent.
 
     A DRAFT with the same fingerprint (never sent, or found never stored) is sent again; one the
-    market REJECTED is never resent with the same content: None.
+    market REJECTED is never resent with the same content: None. `start_attempt`: the attempt
+    row is written in the same unit of work (the cycle's one transaction before the POST).
     """
     commitments = commitments_of(plan, windows)
     existing = session.scalar(select(Ballot).where(Ballot.fingerprint == plan.fingerprint))
@@ -194,7 +217,8 @@ def save_submitting(
         transition(existing, BallotState.SUBMITTING, now)
         existing.decision = record
         existing.allocations = allocation_rows(commitments)
-        return Saved(existing.id, commitments)
+        started = _start(session, existing, now, dry_run=dry_run) if start_attempt else None
+        return Saved(existing.id, commitments, started)
     ballot = Ballot(
         competition_id=plan.competition_id,
         fingerprint=plan.fingerprint,
@@ -230,15 +254,19 @@ def save_submitting(
         bids=len(plan.bids),
         fingerprint=plan.fingerprint[:12],
     )
-    return Saved(ballot.id, commitments)
+    started = _start(session, ballot, now, dry_run=dry_run) if start_attempt else None
+    return Saved(ballot.id, commitments, started)
 
 
 def record_attempt(session: Session, ballot_id: int, now: datetime, *, dry_run: bool) -> Started:
     """The attempt row, committed before the POST; the ballot must be SUBMITTING."""
-    ballot = session.get_one(Ballot, ballot_id)
+    return _start(session, session.get_one(Ballot, ballot_id), now, dry_run=dry_run)
+
+
+def _start(session: Session, ballot: Ballot, now: datetime, *, dry_run: bool) -> Started:
     if ballot.state is not BallotState.SUBMITTING:
-        raise ValueError(f"ballot {ballot_id} is {ballot.state}, not submitting")
-    attempt = SubmissionAttempt(ballot_id=ballot_id, started_at=now, dry_run=dry_run)
+        raise ValueError(f"ballot {ballot.id} is {ballot.state}, not submitting")
+    attempt = SubmissionAttempt(ballot_id=ballot.id, started_at=now, dry_run=dry_run)
     session.add(attempt)
     session.flush()
     return Started(attempt.id, ballot.competition_id, dict(ballot.request_body))

@@ -122,16 +122,7 @@ def save_competition(
     a ballot we sent, each also kept as a `CompetitionEvent`. Raises BadMarketData (the caller
     skips this competition) for a window capacity the store cannot hold exactly.
     """
-    problems = [
-        f"service window {safe_text(w.id, 64)} capacity_required {safe_text(w.capacity_required)}"
-        f" {problem}"
-        for w in competition.windows
-        if (problem := amount_problem(w.capacity_required))
-    ]
-    if problems:
-        raise BadMarketData(
-            "; ".join(problems), field="capacity_required", competition_id=competition.id
-        )
+    check_storable(competition)
     row = session.get(StoredCompetition, competition.id)
     changes: list[tuple[str, str | None, str]] = []
     if row is None:
@@ -162,6 +153,21 @@ def save_competition(
     session.flush()
     session.expire(row, ["periods", "events"])
     return [detail for _, _, detail in changes]
+
+
+def check_storable(competition: Competition) -> None:
+    """Raise BadMarketData (the caller skips this competition) for a window capacity the store
+    cannot hold exactly; pure, so the cycle can refuse it before deciding anything."""
+    problems = [
+        f"service window {safe_text(w.id, 64)} capacity_required {safe_text(w.capacity_required)}"
+        f" {problem}"
+        for w in competition.windows
+        if (problem := amount_problem(w.capacity_required))
+    ]
+    if problems:
+        raise BadMarketData(
+            "; ".join(problems), field="capacity_required", competition_id=competition.id
+        )
 
 
 def _competition_changes(
