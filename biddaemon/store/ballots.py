@@ -276,7 +276,7 @@ def save_submitting(
                 for c in commitments
             ],
         )
-    log.info(
+    log.debug(  # the canonical line is "ballot submitted" (or why it was not)
         "ballot persisted before sending",
         competition=plan.competition_id,
         ballot=ballot.id,
