@@ -46,6 +46,7 @@ from biddaemon.store import ballots as store_ballots
 from biddaemon.store.ballots import landing_horizon
 from biddaemon.store.competitions import (
     bid_into_but_not_listed,
+    check_storable,
     record_observation,
     save_competition,
     save_decision,
@@ -114,6 +115,7 @@ class OpportunitiesCycle:
         self.dry_run = settings.dry_run
         self._energy: dict[str, Decimal] = {}
         self._ledger = Ledger()
+        self._started: dict[int, store_ballots.Started | None] = {}  # attempts saved, not sent
 
     def run(self) -> OpportunitiesReport:
         report = OpportunitiesReport()
@@ -179,7 +181,8 @@ class OpportunitiesCycle:
             self._skip(report, competition_id, f"internal error: {type(exc).__name__}: {exc}")
 
     def _send(self, ballot_id: int) -> SubmissionResult:
-        return submit(self.factory, self._market, ballot_id, dry_run=self.dry_run)
+        started = self._started.pop(ballot_id, None)
+        return submit(self.factory, self._market, ballot_id, dry_run=self.dry_run, started=started)
 
     def _report_posts(
         self, report: OpportunitiesReport, settled: list[Posted], *, raising: bool = True
@@ -215,14 +218,16 @@ class OpportunitiesCycle:
     def _bid(
         self, opportunity: BiddingOpportunity, reads: CompetitionReads, report: OpportunitiesReport
     ) -> None:
+        """The natural path (DESIGN.md): one ledger read, the decision, ONE transaction that
+        saves the competition, the decision and the ballot with its attempt, then the POST."""
         competition_id = opportunity.competition_id
         competition = reads.competition
         now = utcnow()
-        self._store_competition(competition, now)
+        check_storable(competition)
         flex = list(reads.flex)
         planned = list(reads.planned)
         listing = list(reads.ballots)
-        self._settle(competition_id, listing)
+        stored = self._settle(competition, listing, now)
         active = active_ballot(listing, competition_id)
         # The ledger as if sent one by one, for what this decision can use (module docstring).
         self._report_posts(
@@ -232,37 +237,45 @@ class OpportunitiesCycle:
             ),
         )
         commitments = self._ledger.held_for(competition_id)
-        snapshot = strategy_input(
-            competition,
-            flex,
-            planned,
-            active,
-            commitments=commitments,
-            settings=self.settings.strategy,
-            now=now,
-            energy_mwh_by_ref=self._energy,
+        try:
+            snapshot = strategy_input(
+                competition,
+                flex,
+                planned,
+                active,
+                commitments=commitments,
+                settings=self.settings.strategy,
+                now=now,
+                energy_mwh_by_ref=self._energy,
+            )
+            decision = decide(
+                self.strategy,
+                snapshot,
+                safety_margin=self.settings.safety_margin,
+                allow_overbooking=self.settings.strategy.allow_overbooking,
+            )
+        except Exception:
+            if not stored:  # the competition is kept even when no decision could be made
+                self._store_competition(competition, now)
+            raise
+        live, saved = self._store_decision(
+            competition, decision, snapshot.competition.windows, now, stored=stored
         )
-        decision = decide(
-            self.strategy,
-            snapshot,
-            safety_margin=self.settings.safety_margin,
-            allow_overbooking=self.settings.strategy.allow_overbooking,
-        )
-        self._store_decision(competition_id, decision, now)
         if decision.plan is None:
             report.refused[competition_id] = list(decision.reasons)
             log.info(
                 "competition not bid", competition=competition_id, reasons=list(decision.reasons)
             )
             return
-        if decision.unchanged or self._already_live(decision.plan.fingerprint):
+        if decision.unchanged or live:
             report.unchanged += 1
             log.info("ballot unchanged: nothing sent", competition=competition_id)
             return
-        ballot_id = self._persist(decision, snapshot.competition.windows, now)
-        if ballot_id is None:
+        if saved is None:
             report.skipped[competition_id] = "the market already rejected this exact ballot"
             return
+        self._ledger.record(competition_id, saved.ballot_id, saved.commitments)
+        self._started[saved.ballot_id] = saved.started
         # What its outcome can free: its own assets, and those of the ballots it replaces.
         assets = _assets(decision.plan.flex_asset_ids, decision.plan.planned_asset_ids) | {
             (c.kind, c.asset_id)
@@ -270,7 +283,7 @@ class OpportunitiesCycle:
             if holder == competition_id
             for c in commitments
         }
-        self._posts.start(competition_id, ballot_id, assets)  # reported once settled
+        self._posts.start(competition_id, saved.ballot_id, assets)  # reported once settled
 
     def _skip(self, report: OpportunitiesReport, competition_id: str, reason: str) -> None:
         report.skipped[competition_id] = reason
@@ -330,18 +343,50 @@ class OpportunitiesCycle:
         """Upsert the competition with its periods and windows, and the raw payload."""
         with transaction(self.factory) as session:
             changes = save_competition(session, competition, now, dry_run=self.dry_run)
-        for change in changes:
-            log.warning(
-                "competition changed after we bid", competition=competition.id, change=change
-            )
+        _log_changes(competition.id, changes)
 
-    def _store_decision(self, competition_id: str, decision: Decision, now: datetime) -> None:
+    def _store_decision(
+        self,
+        competition: Competition,
+        decision: Decision,
+        windows: tuple[WindowSpec, ...],
+        now: datetime,
+        *,
+        stored: bool,
+    ) -> tuple[bool, store_ballots.Saved | None]:
+        """The one transaction before the POST: the competition (unless reconciliation stored
+        it already), the decision, and, when there is a ballot to send, the ballot as SUBMITTING
+        with its allocations and its attempt row (persist before send). Returns whether the
+        plan's ballot is live already, and what was saved to send."""
+        plan = decision.plan
+        live = False
+        saved: store_ballots.Saved | None = None
         with transaction(self.factory) as session:
-            save_decision(session, competition_id, decision.record, now)
+            changes = (
+                [] if stored else save_competition(session, competition, now, dry_run=self.dry_run)
+            )
+            save_decision(session, competition.id, decision.record, now)
+            if plan is not None and not decision.unchanged:
+                live = store_ballots.is_live(session, plan.fingerprint)
+                if not live:
+                    saved = self._persist(session, decision, windows, now)
+        _log_changes(competition.id, changes)
+        return live, saved
 
-    def _settle(self, competition_id: str, listing: list[MarketBallot]) -> None:
+    def _settle(self, competition: Competition, listing: list[MarketBallot], now: datetime) -> bool:
         """Reconcile what is in doubt and adopt what the market holds that we do not know;
-        while a write may still land, nothing else is sent for this competition."""
+        while a write may still land, nothing else is sent for this competition.
+
+        One read when there is nothing to reconcile (the common cycle); otherwise the
+        competition is stored first (adopted ballots need its windows as they are now), and
+        True says so."""
+        competition_id = competition.id
+        with self.factory() as session:
+            if not store_ballots.needs_reconciling(
+                session, competition_id, (b.id for b in listing)
+            ):
+                return False
+        self._store_competition(competition, now)
         resolved = reconcile_competition(
             self.factory,
             self.client,
@@ -351,38 +396,36 @@ class OpportunitiesCycle:
             dry_run=self.dry_run,
         )
         if not resolved:
-            return
+            return True
         with self.factory() as session:
             self._ledger.reload(session, competition_id)
             doubtful = store_ballots.in_doubt(session, competition_id)
             if doubtful:
                 reason = doubtful[0].doubt_reason or "its outcome is not known yet"
                 raise RetryLater(f"ballot {doubtful[0].id} is in doubt: {reason}")
-
-    def _already_live(self, fingerprint: str) -> bool:
-        with self.factory() as session:
-            return store_ballots.is_live(session, fingerprint)
+        return True
 
     def _persist(
-        self, decision: Decision, windows: tuple[WindowSpec, ...], now: datetime
-    ) -> int | None:
-        """Commit the ballot as SUBMITTING, with its allocations, before anything is sent."""
+        self,
+        session: Session,
+        decision: Decision,
+        windows: tuple[WindowSpec, ...],
+        now: datetime,
+    ) -> store_ballots.Saved | None:
+        """The ballot as SUBMITTING, its allocations and its attempt row, in the caller's
+        transaction; None when the market already rejected this exact ballot."""
         plan = decision.plan
         assert plan is not None
-        with transaction(self.factory) as session:
-            saved = store_ballots.save_submitting(
-                session,
-                plan,
-                decision.record,
-                {w.id: w for w in windows},
-                body=request_body(plan),
-                now=now,
-                dry_run=self.dry_run,
-            )
-        if saved is None:
-            return None
-        self._ledger.record(plan.competition_id, saved.ballot_id, saved.commitments)
-        return saved.ballot_id
+        return store_ballots.save_submitting(
+            session,
+            plan,
+            decision.record,
+            {w.id: w for w in windows},
+            body=request_body(plan),
+            now=now,
+            dry_run=self.dry_run,
+            start_attempt=True,
+        )
 
 
 def _priority(ledger: Ledger, opportunities: list[BiddingOpportunity]) -> list[BiddingOpportunity]:
@@ -398,6 +441,11 @@ def _commitments_elsewhere(
     """Capacity promised by our other live ballots, and by accepted bids of finished ones,
     that `competition_id` must respect (`bidding.priority`; the cycle keeps a `Ledger`)."""
     return held_elsewhere(session, competition_id, frozen_before=frozen_before)
+
+
+def _log_changes(competition_id: str, changes: list[str]) -> None:
+    for change in changes:
+        log.warning("competition changed after we bid", competition=competition_id, change=change)
 
 
 def _assets(flex_ids: Iterable[str], planned_ids: Iterable[str]) -> set[tuple[str, str]]:

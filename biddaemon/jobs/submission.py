@@ -80,10 +80,14 @@ def submit(
     ballot_id: int,
     *,
     dry_run: bool,
+    started: ballots.Started | None = None,
 ) -> SubmissionResult:
-    """POST a ballot already committed as SUBMITTING; record the attempt and the new state."""
-    with transaction(factory) as session:
-        started = ballots.record_attempt(session, ballot_id, utcnow(), dry_run=dry_run)
+    """POST a ballot already committed as SUBMITTING, then record its new state in one unit of
+    work. `started`: the attempt row committed with the ballot (the cycle's one transaction
+    before the POST); without it the attempt is committed here first."""
+    if started is None:
+        with transaction(factory) as session:
+            started = ballots.record_attempt(session, ballot_id, utcnow(), dry_run=dry_run)
     request = parse_wire(BallotRequest, started.request_body, what="stored ballot")
     competition_id = started.competition_id
 

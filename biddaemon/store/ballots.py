@@ -8,12 +8,12 @@ our rows through the one ballot identity of `bidding.fingerprint`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from biddaemon.bidding.fingerprint import (
@@ -27,6 +27,7 @@ from biddaemon.bidding.plan import BallotPlan
 from biddaemon.logs import get_logger
 from biddaemon.store.ledger import IN_DOUBT, LIVE, allocation_rows, bid_order
 from biddaemon.store.models import (
+    Allocation,
     AttemptOutcome,
     Ballot,
     BallotState,
@@ -72,16 +73,17 @@ class Landed:
 
 
 @dataclass(frozen=True, slots=True)
-class Saved:
-    ballot_id: int
-    commitments: tuple[Commitment, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class Started:
     attempt_id: int
     competition_id: str
     request_body: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    ballot_id: int
+    commitments: tuple[Commitment, ...]
+    started: Started | None = None  # the attempt row, when saved with `start_attempt`
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -119,6 +121,26 @@ def in_doubt(session: Session, competition_id: str) -> list[Ballot]:
             .order_by(Ballot.id)
         )
     )
+
+
+def needs_reconciling(session: Session, competition_id: str, listed: Iterable[str]) -> bool:
+    """Whether reconciliation has anything to do: a ballot of ours in doubt, or a ballot the
+    market lists (by its id) that we do not know. The common cycle has neither, and writes
+    nothing before its decision."""
+    doubtful = select(Ballot.id).where(
+        Ballot.competition_id == competition_id, Ballot.state.in_(IN_DOUBT)
+    )
+    if session.scalar(doubtful.limit(1)) is not None:
+        return True
+    wanted = set(listed)
+    if not wanted:
+        return False
+    known = session.scalars(
+        select(Ballot.market_ballot_id).where(
+            Ballot.competition_id == competition_id, Ballot.market_ballot_id.in_(wanted)
+        )
+    )
+    return bool(wanted - set(known))
 
 
 def competitions_in_doubt(session: Session) -> list[str]:
@@ -174,11 +196,13 @@ def save_submitting(
     body: dict[str, Any],
     now: datetime,
     dry_run: bool,
+    start_attempt: bool = False,
 ) -> Saved | None:
     """Commit the ballot as SUBMITTING with its allocations, before anything is sent.
 
     A DRAFT with the same fingerprint (never sent, or found never stored) is sent again; one the
-    market REJECTED is never resent with the same content: None.
+    market REJECTED is never resent with the same content: None. `start_attempt`: the attempt
+    row is written in the same unit of work (the cycle's one transaction before the POST).
     """
     commitments = commitments_of(plan, windows)
     existing = session.scalar(select(Ballot).where(Ballot.fingerprint == plan.fingerprint))
@@ -194,7 +218,8 @@ def save_submitting(
         transition(existing, BallotState.SUBMITTING, now)
         existing.decision = record
         existing.allocations = allocation_rows(commitments)
-        return Saved(existing.id, commitments)
+        started = _start(session, existing, now, dry_run=dry_run) if start_attempt else None
+        return Saved(existing.id, commitments, started)
     ballot = Ballot(
         competition_id=plan.competition_id,
         fingerprint=plan.fingerprint,
@@ -208,21 +233,49 @@ def save_submitting(
         updated_at=now,
         dry_run=dry_run,
     )
-    for position, bid in enumerate(plan.bids):
-        ballot.bids.append(
-            Bid(
-                position=position,
-                service_window_id=bid.window_id,
-                capacity=bid.capacity,
-                max_runtime=bid_identity(bid)[2],  # the runtime as sent
-                availability_rate=bid.rates.get("availability"),
-                utilisation_rate=bid.rates.get("utilisation"),
-                service_fee_rate=bid.rates.get("service_fee"),
-            )
-        )
-    ballot.allocations = allocation_rows(commitments)
+    attempt = SubmissionAttempt(started_at=now, dry_run=dry_run) if start_attempt else None
+    if attempt is not None:
+        ballot.attempts.append(attempt)
     session.add(ballot)
     session.flush()
+    # Bids and allocations as two multi-row INSERTs: dozens of rows a ballot, and the ORM's
+    # per-object bookkeeping was most of the cycle's database time.
+    if plan.bids:
+        session.execute(
+            insert(Bid),
+            [
+                {
+                    "ballot_id": ballot.id,
+                    "position": position,
+                    "service_window_id": bid.window_id,
+                    "capacity": bid.capacity,
+                    "max_runtime": bid_identity(bid)[2],  # the runtime as sent
+                    "availability_rate": bid.rates.get("availability"),
+                    "utilisation_rate": bid.rates.get("utilisation"),
+                    "service_fee_rate": bid.rates.get("service_fee"),
+                }
+                for position, bid in enumerate(plan.bids)
+            ],
+        )
+    if commitments:
+        session.execute(
+            insert(Allocation),
+            [
+                {
+                    "ballot_id": ballot.id,
+                    "window_id": c.window_id,
+                    "asset_kind": c.kind,
+                    "asset_id": c.asset_id,
+                    "capacity": c.capacity,
+                    "start_date": c.schedule.start_date,
+                    "end_date": c.schedule.end_date,
+                    "start_time": c.schedule.start_time,
+                    "end_time": c.schedule.end_time,
+                    "days": sorted(c.schedule.days),
+                }
+                for c in commitments
+            ],
+        )
     log.debug(  # the canonical line is "ballot submitted" (or why it was not)
         "ballot persisted before sending",
         competition=plan.competition_id,
@@ -230,15 +283,23 @@ def save_submitting(
         bids=len(plan.bids),
         fingerprint=plan.fingerprint[:12],
     )
-    return Saved(ballot.id, commitments)
+    started = (
+        None
+        if attempt is None
+        else Started(attempt.id, ballot.competition_id, dict(ballot.request_body))
+    )
+    return Saved(ballot.id, commitments, started)
 
 
 def record_attempt(session: Session, ballot_id: int, now: datetime, *, dry_run: bool) -> Started:
     """The attempt row, committed before the POST; the ballot must be SUBMITTING."""
-    ballot = session.get_one(Ballot, ballot_id)
+    return _start(session, session.get_one(Ballot, ballot_id), now, dry_run=dry_run)
+
+
+def _start(session: Session, ballot: Ballot, now: datetime, *, dry_run: bool) -> Started:
     if ballot.state is not BallotState.SUBMITTING:
-        raise ValueError(f"ballot {ballot_id} is {ballot.state}, not submitting")
-    attempt = SubmissionAttempt(ballot_id=ballot_id, started_at=now, dry_run=dry_run)
+        raise ValueError(f"ballot {ballot.id} is {ballot.state}, not submitting")
+    attempt = SubmissionAttempt(ballot_id=ballot.id, started_at=now, dry_run=dry_run)
     session.add(attempt)
     session.flush()
     return Started(attempt.id, ballot.competition_id, dict(ballot.request_body))

@@ -13,7 +13,7 @@ from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -122,18 +122,10 @@ def save_competition(
     a ballot we sent, each also kept as a `CompetitionEvent`. Raises BadMarketData (the caller
     skips this competition) for a window capacity the store cannot hold exactly.
     """
-    problems = [
-        f"service window {safe_text(w.id, 64)} capacity_required {safe_text(w.capacity_required)}"
-        f" {problem}"
-        for w in competition.windows
-        if (problem := amount_problem(w.capacity_required))
-    ]
-    if problems:
-        raise BadMarketData(
-            "; ".join(problems), field="capacity_required", competition_id=competition.id
-        )
+    check_storable(competition)
     row = session.get(StoredCompetition, competition.id)
     changes: list[tuple[str, str | None, str]] = []
+    created = row is None
     if row is None:
         row = StoredCompetition(id=competition.id, first_observed_at=now, done=False)
         session.add(row)
@@ -149,7 +141,8 @@ def save_competition(
     row.competition_close = competition.competition_close
     row.raw = competition.to_wire()
     row.observed_at = now
-    changes.extend(_store_periods(session, competition))
+    if not (created and _insert_new_periods(session, competition)):
+        changes.extend(_store_periods(session, competition))
     if changes:  # only then ask which windows we bid for: the common cycle changes nothing
         bid_windows = windows_we_bid(session, competition.id)
         changes = [
@@ -162,6 +155,21 @@ def save_competition(
     session.flush()
     session.expire(row, ["periods", "events"])
     return [detail for _, _, detail in changes]
+
+
+def check_storable(competition: Competition) -> None:
+    """Raise BadMarketData (the caller skips this competition) for a window capacity the store
+    cannot hold exactly; pure, so the cycle can refuse it before deciding anything."""
+    problems = [
+        f"service window {safe_text(w.id, 64)} capacity_required {safe_text(w.capacity_required)}"
+        f" {problem}"
+        for w in competition.windows
+        if (problem := amount_problem(w.capacity_required))
+    ]
+    if problems:
+        raise BadMarketData(
+            "; ".join(problems), field="capacity_required", competition_id=competition.id
+        )
 
 
 def _competition_changes(
@@ -178,6 +186,52 @@ def _competition_changes(
         )
     if competition.status.value == "cancelled" and row.status != "cancelled":
         yield "cancelled", None, "competition cancelled after we bid"
+
+
+def _insert_new_periods(session: Session, competition: Competition) -> bool:
+    """A competition seen for the first time: its periods and windows as two multi-row INSERTs
+    (the common case, and the ORM's per-object work was most of its cost). False, and nothing
+    written, when one of their ids is stored under another competition (then matched by id)."""
+    period_ids = [p.id for p in competition.service_periods]
+    window_ids = [w.id for w in competition.windows]
+    if len(set(period_ids)) != len(period_ids) or len(set(window_ids)) != len(window_ids):
+        return False  # an id listed twice: matched by id, the last one wins
+    for model, ids in ((ServicePeriod, period_ids), (ServiceWindow, window_ids)):
+        if session.scalar(select(model.id).where(model.id.in_(ids)).limit(1)) is not None:
+            return False
+    session.flush()  # the competition row, which they reference
+    if competition.service_periods:
+        session.execute(
+            insert(ServicePeriod),
+            [
+                {
+                    "id": period.id,
+                    "competition_id": competition.id,
+                    "name": period.name,
+                    "start_date": period.start_date,
+                    "end_date": period.end_date,
+                }
+                for period in competition.service_periods
+            ],
+        )
+    rows = [
+        {
+            "id": window.id,
+            "competition_id": competition.id,
+            "service_period_id": period.id,
+            "name": window.name,
+            "start_time": window.start_time,
+            "end_time": window.end_time,
+            "days": [day.value for day in window.days],
+            "bank_holidays": window.bank_holidays.value,
+            "capacity_required": window.capacity_required,
+        }
+        for period in competition.service_periods
+        for window in period.service_windows
+    ]
+    if rows:
+        session.execute(insert(ServiceWindow), rows)
+    return True
 
 
 def _store_periods(session: Session, competition: Competition) -> list[tuple[str, str | None, str]]:
