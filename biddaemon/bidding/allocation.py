@@ -19,12 +19,18 @@ window only re-orders the assets something already holds. Nothing per window wal
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
+from itertools import chain
 from typing import Any
 
-from biddaemon.bidding.overlap import EVERY_WEEKDAY_SPAN, Pattern, pattern, patterns_overlap
+from biddaemon.bidding.overlap import (
+    EVERY_WEEKDAY_SPAN,
+    Pattern,
+    pattern,
+    patterns_overlap_day_by_day,
+)
 from biddaemon.strategy.snapshot import AssetKind, AssetSpec, Commitment, Schedule
 
 AssetKey = tuple[AssetKind, str]
@@ -50,10 +56,10 @@ class Held:
     held_by: tuple[str, ...]  # competition ids, or "this ballot, window X"
 
 
-Row = tuple[AssetKey, str, Decimal, dict[str, Any], int, bool]
-"""One holding: asset, holder, MW held (a sum starting at ZERO, as every total is), its
-`already_held` record entry (built once, when the holding is added), the MW in whole kW rounded
-up, and whether that is exact."""
+Row = tuple[AssetKey, str, int, bool, Decimal, str, dict[str, Any]]
+"""One holding: asset, holder, the MW held in whole kW rounded up, whether that is exact, the MW
+held (a sum starting at ZERO, as every total is), its id in decision records, and its record
+entry (built once, when the holding is added, and shared by every decision that meets it)."""
 
 
 def _kilowatts_up(megawatts: Decimal) -> tuple[int, bool]:
@@ -68,63 +74,29 @@ def _megawatts(kilowatts: int) -> Decimal:
     return Decimal(kilowatts).scaleb(-3)  # exact, 3 places, like a quantised capacity
 
 
-class Sum:
-    """What several holdings of one asset add up to, while a window's holdings are summed."""
-
-    __slots__ = ("exact", "holders", "kilowatts", "total")
-
-    def __init__(self, first: Row, second: Row) -> None:
-        self.total: Decimal = first[2] + second[2]
-        self.holders: set[str] = {first[1], second[1]}
-        self.exact = first[5] and second[5]
-        self.kilowatts = first[4] + second[4]
-
-    def add(self, row: Row) -> None:
-        self.total += row[2]
-        self.holders.add(row[1])
-        self.kilowatts += row[4]
-        self.exact = self.exact and row[5]
-
-    def held_kilowatts(self) -> int:
-        """The sum in kW rounded up: of the exact parts when all are exact, else of the total."""
-        return self.kilowatts if self.exact else _kilowatts_up(self.total)[0]
-
-
-HeldTotals = dict[AssetKey, Row | Sum]
-"""Per asset, what overlapping windows hold: the one holding, or the sum of several."""
-
-
-def held_entry(key: AssetKey, held: Row | Sum) -> dict[str, Any]:
-    """The record's `already_held` entry: shared with the holding when it is the only one
-    (records are read-only data, so one dict can serve every decision that meets it)."""
-    if isinstance(held, Sum):
-        return {
-            "kind": key[0],
-            "asset_id": key[1],
-            "capacity": format(held.total, "f"),
-            "held_by": sorted(held.holders),
-        }
-    return held[3]
-
-
-def _row(key: AssetKey, holder: str, capacity: Decimal) -> Row:
-    total = ZERO + capacity
-    record: dict[str, Any] = {"kind": key[0], "asset_id": key[1]}
-    record["capacity"] = format(total, "f")
-    record["held_by"] = [holder]
-    kilowatts, exact = _kilowatts_up(total)
-    return (key, holder, total, record, kilowatts, exact)
-
-
 class _Entry:
     """Everything held in windows of one schedule, as rows appended, and by whom."""
 
-    __slots__ = ("holders", "pattern", "rows")
+    __slots__ = ("exact", "holders", "pattern", "rows")
 
     def __init__(self, schedule_pattern: Pattern) -> None:
         self.pattern = schedule_pattern
         self.rows: list[Row] = []
         self.holders: set[str] = set()
+        self.exact = True  # every row is a whole number of kW
+
+
+class Collected:
+    """What windows overlapping one window hold of the ballot's assets: kW per asset, and the
+    ids of the holdings (for the record). Only holdings of the ballot's assets are kept."""
+
+    __slots__ = ("ids", "inexact", "kilowatts", "rows")
+
+    def __init__(self) -> None:
+        self.kilowatts: dict[AssetKey, int] = {}
+        self.ids: list[str] = []
+        self.inexact: list[Row] = []  # rows that are not whole kW: summed exactly, in Decimal
+        self.rows: dict[str, dict[str, Any]] = {}  # id -> record entry, for the ballot's table
 
 
 class Holdings:
@@ -132,15 +104,21 @@ class Holdings:
     and only for schedules touching one of the same hours of the week.
 
     Built once and kept up to date (`add`, `add_commitment`, `release`), it can serve every
-    decision of a cycle: a query names the competition being decided, whose own holdings are
-    being replaced and so do not count.
+    decision of a cycle: a query names the holders to ignore (the competition being decided,
+    whose own holdings are being replaced, and any the first-come-first-served rule lets it
+    ignore).
     """
 
     def __init__(
-        self, commitments: Iterable[Commitment] = (), *, exclude_competition: str | None = None
+        self,
+        commitments: Iterable[Commitment] = (),
+        *,
+        exclude_competition: str | None = None,
     ) -> None:
         self._entries: dict[Schedule, _Entry] = {}
         self._by_week_hour: list[list[_Entry]] = [[] for _ in range(7 * 24)]
+        self._by_holder: dict[str, dict[Schedule, _Entry]] = {}
+        self._seen: dict[str, int] = {}
         for commitment in commitments:
             if commitment.competition_id != exclude_competition:
                 self.add_commitment(commitment)
@@ -154,18 +132,55 @@ class Holdings:
             (commitment.kind, commitment.asset_id),
             commitment.capacity,
             commitment.competition_id,
+            window_id=commitment.window_id,
         )
 
-    def add(self, schedule: Schedule, key: AssetKey, capacity: Decimal, holder: str) -> None:
-        entry = self._entry(schedule)
-        entry.rows.append(_row(key, holder, capacity))
-        entry.holders.add(holder)
+    def add(
+        self,
+        schedule: Schedule,
+        key: AssetKey,
+        capacity: Decimal,
+        holder: str,
+        *,
+        window_id: str = "",
+    ) -> None:
+        self.add_shares(
+            schedule, (AssetShare(key[0], key[1], capacity),), holder, window_id=window_id
+        )
 
-    def add_shares(self, schedule: Schedule, shares: Iterable[AssetShare], holder: str) -> None:
+    def add_shares(
+        self,
+        schedule: Schedule,
+        shares: Iterable[AssetShare],
+        holder: str,
+        *,
+        window_id: str = "",
+    ) -> None:
         """Hold every share of one bid in `schedule` for `holder` (one index lookup)."""
         entry = self._entry(schedule)
-        entry.rows.extend(_row((s.kind, s.asset_id), holder, s.capacity) for s in shares)
+        rows = entry.rows
+        for share in shares:
+            row = self._row((share.kind, share.asset_id), holder, share.capacity, window_id)
+            rows.append(row)
+            if not row[3]:
+                entry.exact = False
         entry.holders.add(holder)
+        self._by_holder.setdefault(holder, {})[schedule] = entry
+
+    def _row(self, key: AssetKey, holder: str, capacity: Decimal, window_id: str) -> Row:
+        """The id names the holding (holder, window, asset), so it reads the same whichever
+        index holds it; a repeat (two live ballots of one competition) gets a suffix."""
+        total = ZERO + capacity
+        ident = f"{holder}|{window_id}|{key[0]}|{key[1]}"
+        repeats = self._seen.get(ident, 0)
+        self._seen[ident] = repeats + 1
+        if repeats:
+            ident = f"{ident}#{repeats}"
+        record: dict[str, Any] = {"kind": key[0], "asset_id": key[1]}
+        record["capacity"] = format(total, "f")
+        record["held_by"] = holder
+        kilowatts, exact = _kilowatts_up(total)
+        return (key, holder, kilowatts, exact, total, ident, record)
 
     def _entry(self, schedule: Schedule) -> _Entry:
         entry = self._entries.get(schedule)
@@ -177,67 +192,77 @@ class Holdings:
 
     def release(self, holder: str) -> None:
         """Forget everything `holder` holds (its ballot was rejected, replaced or finished)."""
-        for entry in self._entries.values():
-            if holder in entry.holders:
-                entry.rows = [row for row in entry.rows if row[1] != holder]
-                entry.holders.discard(holder)
+        for entry in self._by_holder.pop(holder, {}).values():
+            entry.rows = [row for row in entry.rows if row[1] != holder]
+            entry.holders.discard(holder)
+            entry.exact = all(row[3] for row in entry.rows)
 
-    def collect(self, mine: Pattern, into: HeldTotals, *, exclude: str | None = None) -> None:
-        """Add to `into` what windows overlapping `mine` hold, per asset (all assets)."""
+    def collect(
+        self,
+        mine: Pattern,
+        capacity: Mapping[AssetKey, int],
+        into: Collected,
+        *,
+        exclude: Collection[str] = (),
+    ) -> None:
+        """Add to `into` what windows overlapping `mine` hold of the assets in `capacity`."""
         buckets = self._by_week_hour
         hours = mine.week_hours
         candidates: Iterable[_Entry]
         if len(hours) == 1:
             (hour,) = hours
             candidates = buckets[hour]
-        else:  # one entry may touch several of our hours: meet each once
-            candidates = set().union(*[buckets[hour] for hour in hours])
+        else:  # one entry may touch several of our hours: meet each once, in a fixed order
+            candidates = dict.fromkeys(chain.from_iterable([buckets[hour] for hour in hours]))
         slots, first, last = mine.week_slots, mine.first, mine.last
-        get = into.get
+        kilowatts, ids, table = into.kilowatts, into.ids, into.rows
+        get = kilowatts.get
         for entry in candidates:
             other = entry.pattern
-            if (
-                slots
-                and other.week_slots
-                and (last if last < other.last else other.last)
-                - (first if first > other.first else other.first)
-                >= EVERY_WEEKDAY_SPAN
-            ):
+            common = (last if last < other.last else other.last) - (
+                first if first > other.first else other.first
+            )
+            if common < 0:  # a day apart at least: never (patterns_overlap's first test)
+                continue
+            if slots and other.week_slots and common >= EVERY_WEEKDAY_SPAN:
                 if not slots & other.week_slots:
                     continue
-            elif not patterns_overlap(mine, other):
+            elif not patterns_overlap_day_by_day(mine, other):
                 continue
             rows = entry.rows
-            if exclude in entry.holders:
-                rows = [row for row in rows if row[1] != exclude]
-            for row in rows:  # the hot loop: one dict lookup per holding
+            if exclude and not entry.holders.isdisjoint(exclude):
+                rows = [row for row in rows if row[1] not in exclude]
+            for row in rows:  # the hot loop: a few dict operations per holding
                 key = row[0]
-                held = get(key)
-                if held is None:
-                    into[key] = row
-                elif type(held) is tuple:
-                    into[key] = Sum(held, row)
-                else:  # Sum.add, inlined
-                    held.total += row[2]  # type: ignore[union-attr]
-                    held.holders.add(row[1])  # type: ignore[union-attr]
-                    held.kilowatts += row[4]  # type: ignore[union-attr]
-                    if not row[5]:
-                        held.exact = False  # type: ignore[union-attr]
+                if key in capacity:
+                    kilowatts[key] = get(key, 0) + row[2]
+                    ids.append(row[5])
+                    table[row[5]] = row[6]
+                    if not row[3]:
+                        into.inexact.append(row)
 
     def held(
-        self, schedule: Schedule, assets: Iterable[AssetKey], *, exclude: str | None = None
+        self,
+        schedule: Schedule,
+        assets: Iterable[AssetKey],
+        *,
+        exclude: str | Collection[str] | None = None,
     ) -> dict[AssetKey, Held]:
         """Per asset (of `assets`), the total held in windows overlapping `schedule`."""
-        totals: HeldTotals = {}
-        self.collect(pattern(schedule), totals, exclude=exclude)
-        wanted = set(assets)
-        found: dict[AssetKey, Held] = {}
-        for key, held in totals.items():
-            if key in wanted:
-                total = held.total if isinstance(held, Sum) else held[2]
-                holders = tuple(held_entry(key, held)["held_by"])
-                found[key] = Held(key[0], key[1], total, holders)
-        return found
+        ignored = (exclude,) if isinstance(exclude, str) else (exclude or ())
+        into = Collected()
+        self.collect(pattern(schedule), dict.fromkeys(assets, 0), into, exclude=ignored)
+        totals: dict[AssetKey, tuple[Decimal, set[str]]] = {}
+        for ident in into.ids:
+            record = into.rows[ident]
+            key = (record["kind"], record["asset_id"])
+            total, holders = totals.get(key, (ZERO, set()))
+            holders.add(record["held_by"])
+            totals[key] = (total + Decimal(record["capacity"]), holders)
+        return {
+            key: Held(key[0], key[1], total, tuple(sorted(holders)))
+            for key, (total, holders) in totals.items()
+        }
 
 
 class Fleet:
@@ -265,28 +290,26 @@ class WindowAllocator:
     `changed`; every other asset has its full capacity, in the fleet's precomputed order.
     """
 
-    def __init__(self, fleet: Fleet, totals: HeldTotals) -> None:
+    def __init__(self, fleet: Fleet, held: Collected) -> None:
         self.fleet = fleet
-        self.changed: dict[AssetKey, int] = {}
-        self.held: list[tuple[AssetKey, Row | Sum]] = []  # the ballot's assets only, by key
         capacity = fleet.kilowatts
-        changed, held = self.changed, self.held
-        total = fleet.total
-        for key in sorted(totals):
-            full = capacity.get(key)
-            if full is None:  # not one of the ballot's assets
-                continue
-            holding = totals[key]
-            if type(holding) is tuple:
-                taken = holding[4]
-            else:
-                assert isinstance(holding, Sum)
-                taken = holding.kilowatts if holding.exact else holding.held_kilowatts()
-            free = full - taken if taken < full else 0
-            changed[key] = free
-            total += free - full
-            held.append((key, holding))
-        self._total = total
+        taken = held.kilowatts
+        if held.inexact:  # an asset with a part that is not whole kW: its exact sum, rounded up
+            exact: dict[AssetKey, Decimal] = {}
+            for row in held.inexact:
+                exact[row[0]] = ZERO
+            for ident in held.ids:
+                record = held.rows[ident]
+                key = (record["kind"], record["asset_id"])
+                if key in exact:
+                    exact[key] += Decimal(record["capacity"])
+            for key, total in exact.items():
+                taken[key] = _kilowatts_up(total)[0]
+        changed = self.changed = {
+            key: (full - part if part < (full := capacity[key]) else 0)
+            for key, part in taken.items()
+        }
+        self._total = fleet.total - sum(capacity[key] for key in changed) + sum(changed.values())
 
     @property
     def total_available(self) -> Decimal:

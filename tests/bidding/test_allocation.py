@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from biddaemon.bidding import Holdings, commitments_from_record, decide
+from biddaemon.bidding.explain import already_held
 from biddaemon.jobs.ballot_body import request_body
 from biddaemon.strategy import GuidePriceStrategy
 from biddaemon.strategy.snapshot import Schedule
@@ -76,7 +77,10 @@ def test_capacity_committed_to_an_overlapping_window_elsewhere_is_not_promised_a
     assert decision.plan is not None
     assert request_body(decision.plan)["bids"][0]["capacity"] == sent
     entry = decision.record["bids"][0]
-    assert entry["already_held"] == [
+    assert [decision.record["held"][i] for i in entry["already_held"]] == [
+        {"kind": "flex", "asset_id": "a1", "capacity": committed, "held_by": "other"}
+    ]
+    assert already_held(entry, decision.record["held"]) == [
         {"kind": "flex", "asset_id": "a1", "capacity": committed, "held_by": ["other"]}
     ]
     assert bool(entry["reductions"]) is reduced
@@ -128,7 +132,8 @@ def test_several_overlapping_commitments_add_up() -> None:
     decision = run([propose(bid("1.500"))], snap)
     assert decision.plan is not None
     assert decision.plan.bids[0].capacity == D("0.500")
-    assert decision.record["bids"][0]["already_held"][0]["held_by"] == ["x", "y"]
+    record = decision.record
+    assert already_held(record["bids"][0], record["held"])[0]["held_by"] == ["x", "y"]
 
 
 def test_overbooking_when_allowed_ignores_commitments() -> None:
@@ -189,7 +194,10 @@ def test_overlapping_windows_of_one_ballot_share_an_assets_capacity() -> None:
     )
     assert decision.plan is not None
     assert [b.capacity for b in decision.plan.bids] == [D("1.500"), D("0.500")]
-    assert decision.record["bids"][1]["already_held"][0]["held_by"] == ["this ballot, window w1"]
+    record = decision.record
+    assert already_held(record["bids"][1], record["held"])[0]["held_by"] == [
+        "this ballot, window w1"
+    ]
 
 
 def test_windows_of_one_ballot_that_do_not_overlap_each_get_the_full_capacity() -> None:
@@ -221,7 +229,8 @@ def test_a_holding_of_a_fraction_of_a_kw_still_takes_that_whole_kw() -> None:
     decision = run([propose(bid("2.000"))], snap)
     assert decision.plan is not None
     assert decision.plan.bids[0].capacity == D("1.999")
-    assert decision.record["bids"][0]["already_held"][0]["capacity"] == "0.0005"
+    record = decision.record
+    assert already_held(record["bids"][0], record["held"])[0]["capacity"] == "0.0005"
 
 
 def test_an_index_kept_across_decisions_gives_the_same_decision_as_the_snapshot() -> None:
