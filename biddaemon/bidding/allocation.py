@@ -118,7 +118,7 @@ class Holdings:
         self._entries: dict[Schedule, _Entry] = {}
         self._by_week_hour: list[list[_Entry]] = [[] for _ in range(7 * 24)]
         self._by_holder: dict[str, dict[Schedule, _Entry]] = {}
-        self._seen: dict[str, int] = {}
+        self._seen: dict[str, dict[str, int]] = {}  # per holder: ids given, to keep them unique
         for commitment in commitments:
             if commitment.competition_id != exclude_competition:
                 self.add_commitment(commitment)
@@ -172,8 +172,9 @@ class Holdings:
         index holds it; a repeat (two live ballots of one competition) gets a suffix."""
         total = ZERO + capacity
         ident = f"{holder}|{window_id}|{key[0]}|{key[1]}"
-        repeats = self._seen.get(ident, 0)
-        self._seen[ident] = repeats + 1
+        seen = self._seen.setdefault(holder, {})
+        repeats = seen.get(ident, 0)
+        seen[ident] = repeats + 1
         if repeats:
             ident = f"{ident}#{repeats}"
         record: dict[str, Any] = {"kind": key[0], "asset_id": key[1]}
@@ -192,6 +193,7 @@ class Holdings:
 
     def release(self, holder: str) -> None:
         """Forget everything `holder` holds (its ballot was rejected, replaced or finished)."""
+        self._seen.pop(holder, None)
         for entry in self._by_holder.pop(holder, {}).values():
             entry.rows = [row for row in entry.rows if row[1] != holder]
             entry.holders.discard(holder)

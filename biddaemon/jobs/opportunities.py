@@ -171,6 +171,8 @@ class OpportunitiesCycle:
             snapshot,
             safety_margin=self.settings.safety_margin,
             allow_overbooking=self.settings.strategy.allow_overbooking,
+            holdings=self._ledger.holdings,
+            ignored_holders=self._ledger.ignored_by(competition_id),
         )
         self._store_decision(competition_id, decision, now)
         if decision.plan is None:

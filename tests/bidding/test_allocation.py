@@ -249,3 +249,37 @@ def test_an_index_kept_across_decisions_gives_the_same_decision_as_the_snapshot(
     )
     assert shared.record == alone.record
     assert len(index) == 3  # only read, never changed
+
+
+def test_holders_the_cycle_ignores_do_not_count_in_a_shared_index() -> None:
+    """First come, first served: the cycle's one index holds every promise, and a decision
+    ignores the holders it need not respect; it decides as if only the others were held."""
+    later = commitment("a1", "0.900", competition_id="later")
+    earlier = commitment("a1", "0.400", competition_id="earlier")
+    assets = [asset("a1", "2")]
+    index = Holdings([later, earlier])
+    respected = decide(
+        GuidePriceStrategy(),
+        snapshot(assets=assets, commitments=[earlier]),
+        safety_margin=MARGIN,
+        allow_overbooking=False,
+    )
+    shared = decide(
+        GuidePriceStrategy(),
+        snapshot(assets=assets, commitments=[earlier]),
+        safety_margin=MARGIN,
+        allow_overbooking=False,
+        holdings=index,
+        ignored_holders={"later"},
+    )
+    assert shared.record == respected.record
+    assert shared.plan is not None
+    assert shared.plan.bids[0].allocations[0].capacity == D("1.600")
+
+
+def test_a_released_holder_no_longer_counts() -> None:
+    index = Holdings([commitment("a1", "2", competition_id="x"), commitment("a1", "1")])
+    index.release("x")
+    held = index.held(WEEKDAY_EVENINGS, [("flex", "a1")])
+    assert held[("flex", "a1")].capacity == D("1.000")
+    assert held[("flex", "a1")].held_by == ("other",)
