@@ -156,8 +156,8 @@ class Ledger:
             )
         for ballot_id, competition_id, commitments in _unallocated(session):
             ledger.held[ballot_id] = (competition_id, list(commitments))
-        for _, commitments in ledger.held.values():
-            for commitment in commitments:
+        for _, promised in ledger.held.values():
+            for commitment in promised:
                 ledger.holdings.add_commitment(commitment)
         holders = {competition_id for competition_id, _ in ledger.held.values()}
         closes = session.execute(
