@@ -75,15 +75,49 @@ def _megawatts(kilowatts: int) -> Decimal:
 
 
 class _Entry:
-    """Everything held in windows of one schedule, as rows appended, and by whom."""
+    """Everything held in windows of one schedule, as rows appended, and by whom; also in the
+    forms a query adds up without looking at each row twice (kW per asset, ids, record
+    entries), and the pattern's fields the overlap test reads first."""
 
-    __slots__ = ("exact", "holders", "pattern", "rows")
+    __slots__ = (
+        "exact",
+        "first",
+        "holders",
+        "ids",
+        "kilowatts",
+        "last",
+        "pattern",
+        "rows",
+        "slots",
+        "table",
+    )
 
     def __init__(self, schedule_pattern: Pattern) -> None:
         self.pattern = schedule_pattern
+        self.first, self.last = schedule_pattern.first, schedule_pattern.last
+        self.slots = schedule_pattern.week_slots
         self.rows: list[Row] = []
         self.holders: set[str] = set()
         self.exact = True  # every row is a whole number of kW
+        self.kilowatts: list[tuple[AssetKey, int]] = []
+        self.ids: list[str] = []
+        self.table: dict[str, dict[str, Any]] = {}
+
+    def append(self, row: Row) -> None:
+        self.rows.append(row)
+        self.holders.add(row[1])
+        self.kilowatts.append((row[0], row[2]))
+        self.ids.append(row[5])
+        self.table[row[5]] = row[6]
+        if not row[3]:
+            self.exact = False
+
+    def keep(self, rows: list[Row]) -> None:
+        """Keep only `rows` (a release)."""
+        self.rows, self.holders, self.exact = [], set(), True
+        self.kilowatts, self.ids, self.table = [], [], {}
+        for row in rows:
+            self.append(row)
 
 
 class Collected:
@@ -118,6 +152,7 @@ class Holdings:
         self._entries: dict[Schedule, _Entry] = {}
         self._by_week_hour: list[list[_Entry]] = [[] for _ in range(7 * 24)]
         self._by_holder: dict[str, dict[Schedule, _Entry]] = {}
+        self._assets: dict[AssetKey, int] = {}  # rows per asset
         self._seen: dict[str, dict[str, int]] = {}  # per holder: ids given, to keep them unique
         for commitment in commitments:
             if commitment.competition_id != exclude_competition:
@@ -158,13 +193,10 @@ class Holdings:
     ) -> None:
         """Hold every share of one bid in `schedule` for `holder` (one index lookup)."""
         entry = self._entry(schedule)
-        rows = entry.rows
         for share in shares:
-            row = self._row((share.kind, share.asset_id), holder, share.capacity, window_id)
-            rows.append(row)
-            if not row[3]:
-                entry.exact = False
-        entry.holders.add(holder)
+            key = (share.kind, share.asset_id)
+            entry.append(self._row(key, holder, share.capacity, window_id))
+            self._assets[key] = self._assets.get(key, 0) + 1
         self._by_holder.setdefault(holder, {})[schedule] = entry
 
     def _row(self, key: AssetKey, holder: str, capacity: Decimal, window_id: str) -> Row:
@@ -195,9 +227,18 @@ class Holdings:
         """Forget everything `holder` holds (its ballot was rejected, replaced or finished)."""
         self._seen.pop(holder, None)
         for entry in self._by_holder.pop(holder, {}).values():
-            entry.rows = [row for row in entry.rows if row[1] != holder]
-            entry.holders.discard(holder)
-            entry.exact = all(row[3] for row in entry.rows)
+            for row in entry.rows:
+                if row[1] == holder:
+                    left = self._assets[row[0]] - 1
+                    if left:
+                        self._assets[row[0]] = left
+                    else:
+                        del self._assets[row[0]]
+            entry.keep([row for row in entry.rows if row[1] != holder])
+
+    def only_of(self, assets: Collection[AssetKey]) -> bool:
+        """Is every asset held here one of `assets`? (Then a query need not filter by asset.)"""
+        return all(key in assets for key in self._assets)
 
     def collect(
         self,
@@ -206,8 +247,12 @@ class Holdings:
         into: Collected,
         *,
         exclude: Collection[str] = (),
+        every_asset: bool | None = None,
     ) -> None:
-        """Add to `into` what windows overlapping `mine` hold of the assets in `capacity`."""
+        """Add to `into` what windows overlapping `mine` hold of the assets in `capacity`.
+
+        `every_asset`: whether `only_of(capacity)` holds (a caller asking for many windows of
+        one ballot works it out once)."""
         buckets = self._by_week_hour
         hours = mine.week_hours
         candidates: Iterable[_Entry]
@@ -219,24 +264,32 @@ class Holdings:
         slots, first, last = mine.week_slots, mine.first, mine.last
         kilowatts, ids, table = into.kilowatts, into.ids, into.rows
         get = kilowatts.get
+        if every_asset is None:
+            every_asset = self.only_of(capacity)
         for entry in candidates:
-            other = entry.pattern
-            common = (last if last < other.last else other.last) - (
-                first if first > other.first else other.first
+            common = (last if last < entry.last else entry.last) - (
+                first if first > entry.first else entry.first
             )
             if common < 0:  # a day apart at least: never (patterns_overlap's first test)
                 continue
-            if slots and other.week_slots and common >= EVERY_WEEKDAY_SPAN:
-                if not slots & other.week_slots:
+            if slots and entry.slots and common >= EVERY_WEEKDAY_SPAN:
+                if not slots & entry.slots:
                     continue
-            elif not patterns_overlap_day_by_day(mine, other):
+            elif not patterns_overlap_day_by_day(mine, entry.pattern):
                 continue
-            rows = entry.rows
-            if exclude and not entry.holders.isdisjoint(exclude):
-                rows = [row for row in rows if row[1] not in exclude]
-            for row in rows:  # the hot loop: a few dict operations per holding
+            if (
+                every_asset
+                and entry.exact
+                and not (exclude and not entry.holders.isdisjoint(exclude))
+            ):
+                for key, part in entry.kilowatts:  # the hot loop: one dict update per holding
+                    kilowatts[key] = get(key, 0) + part
+                ids.extend(entry.ids)
+                table.update(entry.table)
+                continue
+            for row in entry.rows:
                 key = row[0]
-                if key in capacity:
+                if key in capacity and row[1] not in exclude:
                     kilowatts[key] = get(key, 0) + row[2]
                     ids.append(row[5])
                     table[row[5]] = row[6]

@@ -117,6 +117,7 @@ class _Deciding:
         self.notes: list[str] = []
         self.bid_entries: list[dict[str, Any]] = []
         self.held_table: dict[str, dict[str, Any]] = {}
+        self.every_asset: bool | None = None  # the shared index holds only the ballot's assets
         self.ignored: frozenset[str] = frozenset((self.competition.id, *ignored_holders))
         self.error: dict[str, str] | None = None
         self.assets_entry: dict[str, Any] = {}
@@ -313,8 +314,12 @@ class _Deciding:
         held = Collected()
         if shared is not None:
             mine = pattern(schedule)
-            shared.collect(mine, fleet.kilowatts, held, exclude=self.ignored)
-            own.collect(mine, fleet.kilowatts, held)
+            if self.every_asset is None:
+                self.every_asset = shared.only_of(fleet.kilowatts)
+            shared.collect(
+                mine, fleet.kilowatts, held, exclude=self.ignored, every_asset=self.every_asset
+            )
+            own.collect(mine, fleet.kilowatts, held, every_asset=True)
         allocator = WindowAllocator(fleet, held)
         already_held = held.ids
         window_record = window_entry(window)
