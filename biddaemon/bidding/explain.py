@@ -88,9 +88,9 @@ def _ids(ids: Sequence[str] | None) -> str:
 def already_held(
     bid: Mapping[str, Any], table: Mapping[str, Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
-    """A bid's holdings per asset, `[{kind, asset_id, capacity, held_by: [holders]}]`, in the
-    order first met: as a version 1 record stores them, or summed from a version 2 record's
-    `held` table (ids the table does not have are skipped: the record shows what is there)."""
+    """A bid's holdings per asset, `[{kind, asset_id, capacity, held_by: [holders]}]`, by kind
+    and id: as a version 1 record stores them, or summed from a version 2 record's `held`
+    table (ids the table does not have are skipped: the record shows what is there)."""
     entries = bid.get("already_held") or ()
     if not entries or not isinstance(entries[0], str):
         return [dict(entry) for entry in entries]  # version 1
@@ -105,7 +105,7 @@ def already_held(
         totals[key] = (total + Decimal(str(holding.get("capacity", "0"))), holders)
     return [
         {"kind": k, "asset_id": a, "capacity": format(t, "f"), "held_by": sorted(h)}
-        for (k, a), (t, h) in totals.items()
+        for (k, a), (t, h) in sorted(totals.items())
     ]
 
 

@@ -41,6 +41,7 @@ from biddaemon.bidding.rules import format_runtime
 from biddaemon.strategy.snapshot import DAYS, Commitment, Schedule, WindowSpec
 
 RECORD_VERSION: Final = 2
+_NO_TIME: Final = timedelta(0)
 
 
 def jsonable(value: object) -> Any:
@@ -51,7 +52,18 @@ def jsonable(value: object) -> Any:
     if kind is Decimal:
         return format(value, "f")
     if kind is dict or kind is MappingProxyType:
-        return {str(key): jsonable(item) for key, item in value.items()}  # type: ignore[attr-defined]
+        return {
+            key if type(key) is str else str(key): (
+                item
+                if (item_kind := type(item)) is str or item_kind is bool or item is None
+                else format(item, "f")
+                if item_kind is Decimal
+                else jsonable(item)
+            )
+            for key, item in value.items()  # type: ignore[attr-defined]
+        }
+    if kind is timedelta and isinstance(value, timedelta):
+        return format_runtime(value) if value >= _NO_TIME else f"-{format_runtime(-value)}"
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, Decimal):

@@ -217,20 +217,27 @@ class Ledger:
         self, competition_id: str, ballot_id: int, commitments: Iterable[Commitment]
     ) -> None:
         """A ballot of `competition_id` was saved as SUBMITTING: its promises now count."""
+        replaced = self.held.get(ballot_id)
         self.held[ballot_id] = (competition_id, list(commitments))
-        self._reindex(competition_id)
+        if replaced is None:  # a new ballot only adds promises
+            for commitment in self.held[ballot_id][1]:
+                self.holdings.add_commitment(commitment)
+        else:
+            self._reindex(competition_id)
         self.order[competition_id] = min(self.order.get(competition_id, ballot_id), ballot_id)
 
     def settle(self, competition_id: str, ballot_id: int, state: BallotState) -> None:
         """Keep the ledger as the store after a submission settled."""
         if state is BallotState.SUBMITTED:
-            for other in [b for b, (c, _) in self.held.items() if c == competition_id]:
+            others = [b for b, (c, _) in self.held.items() if c == competition_id]
+            for other in others:
                 if other != ballot_id:
                     del self.held[other]
-            self._reindex(competition_id)
+            if any(other != ballot_id for other in others):
+                self._reindex(competition_id)
         elif state not in LIVE:
-            self.held.pop(ballot_id, None)
-            self._reindex(competition_id)
+            if self.held.pop(ballot_id, None) is not None:
+                self._reindex(competition_id)
             if self.order.get(competition_id) == ballot_id and not any(
                 c == competition_id for c, _ in self.held.values()
             ):
