@@ -66,8 +66,10 @@ def _kilowatts_up(megawatts: Decimal) -> tuple[int, bool]:
     """(whole kW rounded up, exact?): free capacity is rounded DOWN to whole kW, so what is
     held counts rounded UP; most holdings are whole kW already, and then ints are exact."""
     scaled = megawatts.scaleb(3)
-    whole = int(scaled.to_integral_value(rounding=ROUND_CEILING))
-    return whole, whole == scaled
+    whole = int(scaled)  # towards zero
+    if whole == scaled:
+        return whole, True
+    return int(scaled.to_integral_value(rounding=ROUND_CEILING)), False
 
 
 def _megawatts(kilowatts: int) -> Decimal:
@@ -204,13 +206,14 @@ class Holdings:
         index holds it; a repeat (two live ballots of one competition) gets a suffix."""
         total = ZERO + capacity
         ident = f"{holder}|{window_id}|{key[0]}|{key[1]}"
-        seen = self._seen.setdefault(holder, {})
+        seen = self._seen.get(holder)
+        if seen is None:
+            seen = self._seen[holder] = {}
         repeats = seen.get(ident, 0)
         seen[ident] = repeats + 1
         if repeats:
             ident = f"{ident}#{repeats}"
-        record: dict[str, Any] = {"kind": key[0], "asset_id": key[1]}
-        record["capacity"] = format(total, "f")
+        record = {"kind": key[0], "asset_id": key[1], "capacity": format(total, "f")}
         record["held_by"] = holder
         kilowatts, exact = _kilowatts_up(total)
         return (key, holder, kilowatts, exact, total, ident, record)
