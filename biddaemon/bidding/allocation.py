@@ -344,14 +344,16 @@ class Fleet:
 class WindowAllocator:
     """The availability of each included asset in one window, drawn down bid by bid.
 
-    Only the assets something holds (or an earlier split bid took from) are kept apart, in
-    `changed`; every other asset has its full capacity, in the fleet's precomputed order.
+    Only the assets something holds are kept apart, in a heap of (-free kW, key); every other
+    asset has its full capacity, in the fleet's precomputed order, read from `position` on.
+    An asset a bid took part of goes (with what is left) to the heap, so split bids of one
+    window share the availability.
     """
 
     def __init__(self, fleet: Fleet, held: Collected) -> None:
         self.fleet = fleet
         capacity = fleet.kilowatts
-        taken = held.kilowatts
+        taken = self.taken = held.kilowatts
         if held.inexact:  # an asset with a part that is not whole kW: its exact sum, rounded up
             exact: dict[AssetKey, Decimal] = {}
             for row in held.inexact:
@@ -363,11 +365,17 @@ class WindowAllocator:
                     exact[key] += Decimal(record["capacity"])
             for key, total in exact.items():
                 taken[key] = _kilowatts_up(total)[0]
-        changed = self.changed = {
-            key: (full - part if part < (full := capacity[key]) else 0)
-            for key, part in taken.items()
-        }
-        self._total = fleet.total - sum(capacity[key] for key in changed) + sum(changed.values())
+        # -free, for the assets with some capacity left: the held part is below the capacity
+        self.heap = [
+            (part - full, key) for key, part in taken.items() if part < (full := capacity[key])
+        ]
+        heapq.heapify(self.heap)
+        self._total = (
+            fleet.total
+            - sum([capacity[key] for key in taken])
+            - sum([negative for negative, _ in self.heap])
+        )
+        self.position = 0
 
     @property
     def total_available(self) -> Decimal:
@@ -376,15 +384,13 @@ class WindowAllocator:
     def take(self, wanted: Decimal) -> tuple[Decimal, tuple[AssetShare, ...]]:
         """Allocate up to `wanted` MW (3 places), largest available first; returns (allocated,
         shares)."""
-        changed = self.changed
-        heap = [(-free, key) for key, free in changed.items() if free > 0]
-        heapq.heapify(heap)
+        held, heap = self.taken, self.heap
         order = self.fleet.order
-        position, end = 0, len(order)
+        position, end = self.position, len(order)
         remaining = int(wanted.scaleb(3))
         shares: list[AssetShare] = []
         while remaining > 0:
-            while position < end and order[position][1] in changed:
+            while position < end and order[position][1] in held:
                 position += 1
             if position < end and (not heap or order[position] < heap[0]):
                 negative, key = order[position]
@@ -396,7 +402,9 @@ class WindowAllocator:
             free = -negative
             part = free if free < remaining else remaining
             shares.append(AssetShare(key[0], key[1], _megawatts(part)))
-            changed[key] = free - part
+            if part < free:
+                heapq.heappush(heap, (part - free, key))
             remaining -= part
             self._total -= part
+        self.position = position
         return wanted - _megawatts(remaining), tuple(shares)
