@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo run status sandbox test lint format bench openapi clean
+.PHONY: install demo run status sandbox test lint format bench chaos openapi clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +38,15 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(STAMP)
+bench: $(STAMP)  ## the engine's throughput, then the opportunities cycle against the HTTP floor
 	$(BIN)/python benchmarks/engine_throughput.py
+	$(BIN)/python benchmarks/cycle.py
+
+KILLS ?= 100
+DATABASE ?= sqlite
+chaos: $(STAMP)  ## kill -9 loops on loopback, not part of `make test`: exits 1 unless all counts are 0
+	$(BIN)/python -m tests.chaos.run_chaos --kills $(KILLS) --database $(DATABASE)
+	$(BIN)/python -m tests.chaos.run_chaos --migration-kills
 
 clean:
 	rm -rf $(VENV) dist build .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from biddaemon.clock import use_clock
 from biddaemon.daemon.service import Daemon
+from biddaemon.demo_defaults import DEFAULT_SECONDS, DEFAULT_SPEED
 from biddaemon.errors import BiddaemonError
 from biddaemon.sandbox import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, SandboxConfig, SandboxServer
 from biddaemon.sandbox.defaults import DEFAULT_PROVIDER_ID
@@ -43,8 +44,6 @@ from biddaemon.store.models import (
     ServiceWindow,
 )
 
-DEFAULT_SPEED = 14_400.0  # four simulated hours per real second: ten days a minute
-DEFAULT_SECONDS = 60.0
 DEMO_START = datetime(2027, 1, 4, 6, 0, tzinfo=UTC)  # a Monday morning, the same every run
 MIN_STEP_SECONDS = 3600  # opportunities at most hourly, as the market asks
 STEPS_PER_SECOND = 3  # so that the demo takes about `seconds` of wall time

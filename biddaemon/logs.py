@@ -10,11 +10,36 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, Iterator, MutableMapping
+from contextlib import contextmanager
 from typing import Any, Literal, TextIO
 
-import structlog
-from structlog.typing import EventDict, Processor, WrappedLogger
+_RICH = ("rich", "pygments")
+
+
+@contextmanager
+def without_rich() -> Iterator[None]:
+    """Import things with rich unavailable, so that their optional rich support stays off.
+
+    structlog's `dev` module and httpx's command-line client import rich (and through it
+    pygments) when it is installed: several MB and a tenth of a second for a daemon whose JSON
+    lines never use it. Console logs then show plain tracebacks, which is also what a journal
+    wants. Commands that print with rich (status, history) import it later as usual.
+    """
+    blocked = [name for name in _RICH if name not in sys.modules]  # loaded ones stay
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` fail
+    try:
+        yield
+    finally:
+        for name in blocked:
+            del sys.modules[name]
+
+
+with without_rich():
+    import structlog  # imported without rich, see above
+
+from structlog.typing import EventDict, Processor, WrappedLogger  # noqa: E402
 
 REDACTED = "**********"
 _SECRET_KEY = re.compile(r"(token|api_key|apikey|password|secret|authorization)", re.IGNORECASE)
@@ -24,11 +49,11 @@ _LIBRARY_LEVELS = {
     "httpx": logging.WARNING,  # its INFO line prints every request URL
     "httpcore": logging.WARNING,
     "sqlalchemy": logging.WARNING,
-    "apscheduler": logging.INFO,
+    "apscheduler": logging.WARNING,  # INFO is internals: "executed successfully" after "failed"
     "alembic": logging.WARNING,  # chatty at INFO; migrate.py logs each upgrade itself
     "uvicorn": logging.INFO,
     "uvicorn.access": logging.WARNING,
-    "stamina": logging.INFO,
+    "stamina": logging.INFO,  # its own retry lines are off: markets.http.log_retry logs each once
 }
 
 

@@ -6,61 +6,35 @@ refused), 2 usage or configuration error. `main()` is the only place errors beco
 
 from __future__ import annotations
 
-import importlib
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-import typer
-
-from biddaemon import __version__
+from biddaemon.cli import fast
 from biddaemon.cli.failures import report
 from biddaemon.errors import BiddaemonError
+
+if TYPE_CHECKING:
+    import typer
 
 EXIT_OK = 0
 EXIT_COULD_NOT_RUN = 1
 EXIT_USAGE = 2
 
-app = typer.Typer(
-    name="biddaemon",
-    help="Bid unattended and safely into local flexibility markets (Piclo Flex).",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
+
+def __getattr__(name: str) -> Any:
+    """`biddaemon.cli.app`, the Typer application, built on first use (it loads Typer)."""
+    if name == "app":
+        from biddaemon.cli.application import app
+
+        return app
+    raise AttributeError(f"module 'biddaemon.cli' has no attribute {name!r}")
 
 
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"biddaemon {__version__}")
-        raise typer.Exit(EXIT_OK)
+def _register_commands() -> typer.Typer:
+    from biddaemon.cli.application import register_commands
 
-
-@app.callback()
-def _root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
-    ),
-) -> None:
-    """Bid unattended and safely into local flexibility markets (Piclo Flex)."""
-
-
-# Each module adds its commands to `app` when imported; add a new command group here.
-COMMAND_MODULES = (
-    "config_cmd",
-    "check_cmd",
-    "db_cmd",
-    "status_cmd",
-    "run_cmd",
-    "history_cmd",
-    "demo_cmd",
-    "sandbox_cmd",
-    "assets_cmd",
-)
-
-
-def _register_commands() -> None:
-    for module in COMMAND_MODULES:
-        importlib.import_module(f"biddaemon.cli.{module}")
+    return register_commands()
 
 
 def exit_code_for(error: BaseException) -> int:
@@ -69,10 +43,14 @@ def exit_code_for(error: BaseException) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and turn errors into the documented exit codes."""
-    _register_commands()
+    args = list(sys.argv[1:] if argv is None else argv)
+    answered = fast.answer(args)  # --version and healthcheck: no Typer, no pydantic
+    if answered is not None:
+        return answered
+    app = _register_commands()
     try:
         # Standalone mode: Typer itself turns usage errors into exit 2 and --help into 0.
-        app(args=list(argv) if argv is not None else None, prog_name="biddaemon")
+        app(args=args, prog_name="biddaemon")
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else EXIT_COULD_NOT_RUN
     except (Exception, KeyboardInterrupt) as error:

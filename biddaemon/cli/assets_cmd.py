@@ -8,19 +8,18 @@ id. Exit code 1 when a platform could not be read or a write failed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from biddaemon.cli import EXIT_COULD_NOT_RUN, app
+from biddaemon.cli import EXIT_COULD_NOT_RUN
+from biddaemon.cli.application import app
 from biddaemon.cli.common import open_engine, prepare
 from biddaemon.cli.database_checks import DatabaseUse
 from biddaemon.cli.output import JSON_OPTION_HELP, print_json
-from biddaemon.inventory.apply import apply_plan
-from biddaemon.inventory.plan import Plan
-from biddaemon.inventory.render import render_plan, render_report
-from biddaemon.inventory.sync import planned
-from biddaemon.store.database import session_factory
+
+if TYPE_CHECKING:
+    from biddaemon.inventory.plan import Plan
 
 assets_app = typer.Typer(
     help="Mirror the fleet inventory to Piclo Flex, LocalFlex and Flatpeak: plan, then apply.",
@@ -32,6 +31,9 @@ app.add_typer(assets_app, name="assets")
 @assets_app.command("plan")
 def plan_command(as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP)) -> None:
     """Print, per platform and asset, what `apply` would create or change. Writes nothing."""
+    from biddaemon.inventory.render import render_plan
+    from biddaemon.inventory.sync import planned
+
     settings = prepare()
     with planned(settings) as (plan, _targets):
         if as_json:
@@ -47,6 +49,11 @@ def apply_command(
     yes: bool = typer.Option(False, "--yes", "-y", help="Apply without asking (for scripts)."),
 ) -> None:
     """Print the plan, ask, then create and update the records it lists."""
+    from biddaemon.inventory.apply import apply_plan
+    from biddaemon.inventory.render import render_plan, render_report
+    from biddaemon.inventory.sync import planned
+    from biddaemon.store.database import session_factory
+
     settings = prepare(database=DatabaseUse.READ)
     factory = session_factory(open_engine(settings))
     with planned(settings) as (plan, targets):

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 from biddaemon.cli.database_checks import DatabaseUse, create_folder, database_problems
 from biddaemon.errors import ConfigurationError
-from biddaemon.logs import configure_logging
-from biddaemon.settings import Settings, load_settings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported by the functions: `--help` loads neither pydantic nor SQLAlchemy
     from sqlalchemy import Engine
 
-Requirement = Callable[[Settings], dict[str, str]]
+    from biddaemon.settings import Settings
+
+Requirement = Callable[["Settings"], dict[str, str]]
 
 
 def prepare(
@@ -28,6 +28,8 @@ def prepare(
     `database` says how the command uses the database; `needs` are further checks (market
     credentials, the inventory...). All run before the command takes a lock or records a job.
     """
+    from biddaemon.settings import load_settings
+
     settings = load_settings()
     problems: dict[str, str] = {}
     if database is not None:
@@ -39,6 +41,8 @@ def prepare(
     if database is DatabaseUse.CREATE and create_dirs:
         create_folder(settings)
     if log:
+        from biddaemon.logs import configure_logging
+
         configure_logging(
             level=settings.log_level, fmt=settings.log_format, secrets=settings.secret_values()
         )
@@ -67,11 +71,17 @@ def configured_inventory(settings: Settings) -> dict[str, str]:
 
 
 def open_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
-    """The configured database; with `require_schema`, refuse (or auto-migrate) an old schema."""
+    """The configured database; with `require_schema`, refuse (or auto-migrate) an old schema.
+
+    An auto-migration takes the instance lock first, so it never runs beside an active daemon
+    or another starting command.
+    """
+    from biddaemon.daemon.instance import holding
     from biddaemon.store.migrate import connect
 
     return connect(
         settings.effective_database_url,
         auto_migrate=settings.auto_migrate,
         require_schema=require_schema,
+        exclusive=holding,
     )

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import typer
 
-from biddaemon.cli import app
+from biddaemon.cli.application import app
 from biddaemon.cli.common import prepare
 from biddaemon.cli.database_checks import DatabaseUse, database_problems
 from biddaemon.cli.output import JSON_OPTION_HELP, print_json
-from biddaemon.settings import iter_effective
 
 
 @app.command("config")
 def config_command(as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP)) -> None:
     """Print the effective configuration (secrets shown as **********)."""
+    from biddaemon.settings import iter_effective
+
     settings = prepare(log=False)
     rows = iter_effective(settings)
     if as_json:

@@ -12,9 +12,13 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
-from biddaemon.settings import ENV_PREFIX, Settings
+if TYPE_CHECKING:
+    from biddaemon.settings import Settings
+
+ENV_PREFIX = "BIDDAEMON_"  # biddaemon.settings.ENV_PREFIX (a test checks): that module is heavy
 
 URL_VARIABLE = f"{ENV_PREFIX}DATABASE_URL"
 EXAMPLE_URLS = "sqlite:////var/lib/biddaemon/biddaemon.db or postgresql+psycopg://user@host/db"

@@ -8,14 +8,12 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from biddaemon.cli import EXIT_COULD_NOT_RUN, app
+from biddaemon.cli import EXIT_COULD_NOT_RUN
+from biddaemon.cli.application import app
 from biddaemon.cli.database_checks import URL_VARIABLE
-from biddaemon.demo import DEFAULT_SECONDS, DEFAULT_SPEED, run_demo
+from biddaemon.demo_defaults import DEFAULT_SECONDS, DEFAULT_SPEED
 from biddaemon.errors import ConfigurationError
-from biddaemon.logs import configure_logging
 
 
 @app.command("demo")
@@ -29,6 +27,12 @@ def demo_command(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the daemon's log lines."),
 ) -> None:
     """Watch biddaemon bid into the sandbox market: days of competitions in about a minute."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from biddaemon.demo import run_demo
+    from biddaemon.logs import configure_logging
+
     if database is not None and not database.parent.is_dir():
         raise ConfigurationError(
             {"--database": f"the folder {database.parent} does not exist: create it first"}

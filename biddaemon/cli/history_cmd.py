@@ -8,19 +8,18 @@ reads on one screen; `--competition ID` or `--detail` print the full decision re
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from biddaemon.bidding.explain import render_decision
-from biddaemon.cli import EXIT_COULD_NOT_RUN, app
+from biddaemon.cli import EXIT_COULD_NOT_RUN
+from biddaemon.cli.application import app
 from biddaemon.cli.common import open_engine, prepare
 from biddaemon.cli.database_checks import DatabaseUse
 from biddaemon.cli.output import JSON_OPTION_HELP, console, print_json
-from biddaemon.store.database import reachable, session_factory
-from biddaemon.store.history import competition_history
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 SENT_STATES = ("submitted", "superseded")
 
@@ -34,6 +33,9 @@ def history_command(
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
     """One line per competition: state, windows bid, MW, value, outcome and the main reason."""
+    from biddaemon.store.database import reachable, session_factory
+    from biddaemon.store.history import competition_history
+
     settings = prepare(database=DatabaseUse.READ)
     engine = open_engine(settings)
     with reachable(engine), session_factory(engine)() as session:
@@ -119,6 +121,8 @@ def main_reason(record: dict[str, Any]) -> str:
 
 
 def _print_summary(out: Console, records: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
     rows = [summary_row(record) for record in records]
     table = Table(*rows[0].keys(), title=f"{len(rows)} competition(s)", title_justify="left")
     for row in rows:
@@ -128,6 +132,8 @@ def _print_summary(out: Console, records: list[dict[str, Any]]) -> None:
 
 
 def _print_competition(out: Console, record: dict[str, Any]) -> None:
+    from biddaemon.bidding.explain import render_decision
+
     title = f"{record['id']}  {record['name'] or ''}".rstrip()
     out.print(f"\n{title}", style="bold", markup=False)
     out.print(

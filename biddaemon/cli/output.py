@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
+
+if TYPE_CHECKING:  # imported by console(): `--help` and the JSON output need no rich
+    from rich.console import Console
 
 OFF_TERMINAL_WIDTH = 10_000
 
@@ -20,6 +22,8 @@ JSON_OPTION_HELP = "Print machine-readable JSON instead of text."
 
 def console() -> Console:
     """A console for stdout: rich on a terminal; plain and never truncated anywhere else."""
+    from rich.console import Console
+
     if sys.stdout.isatty():
         return Console(highlight=False, soft_wrap=True)
     return Console(

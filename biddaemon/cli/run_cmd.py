@@ -5,10 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-import httpx
 import typer
 
-from biddaemon.cli import EXIT_COULD_NOT_RUN, EXIT_OK, app
+from biddaemon.cli import fast
+from biddaemon.cli.application import app
 from biddaemon.cli.common import (
     Requirement,
     configured_inventory,
@@ -19,16 +19,14 @@ from biddaemon.cli.common import (
 )
 from biddaemon.cli.database_checks import DatabaseUse
 from biddaemon.cli.output import JSON_OPTION_HELP, print_json
-from biddaemon.daemon.instance import lock_for
-from biddaemon.daemon.runner import run_daemon
-from biddaemon.daemon.service import Daemon
-from biddaemon.scheduler import ASSETS, OPPORTUNITIES, RESULTS
 
 
 class OnceJob(StrEnum):
-    opportunities = OPPORTUNITIES
-    results = RESULTS
-    assets = ASSETS
+    """The job names of `biddaemon.scheduler` (a test checks), spelled out: it loads APScheduler."""
+
+    opportunities = "opportunities"
+    results = "results"
+    assets = "assets"
 
 
 CREATE_DIRS_HELP = "Create the SQLite file's folder if it does not exist."
@@ -44,6 +42,10 @@ def run_command(
         create_dirs=create_dirs,
         needs=(market_credentials, configured_inventory),
     )
+    from biddaemon.logs import without_rich
+
+    with without_rich():  # the daemon never prints with rich: not loading it saves memory
+        from biddaemon.daemon.runner import run_daemon
     raise typer.Exit(run_daemon(settings))
 
 
@@ -59,6 +61,11 @@ def once_command(
     create_dirs: bool = typer.Option(False, "--create-dirs", help=CREATE_DIRS_HELP),
 ) -> None:
     """Run one cycle now (after reconciling anything in doubt), print what it did, then exit."""
+    from biddaemon.daemon.instance import lock_for
+    from biddaemon.daemon.service import Daemon
+    from biddaemon.store import migrate
+    from biddaemon.store.database import reachable
+
     jobs = job or [OnceJob.opportunities, OnceJob.results]
     needs: list[Requirement] = [market_credentials]
     if OnceJob.assets in jobs:
@@ -66,10 +73,13 @@ def once_command(
     # Every setting any chosen job needs is checked here, before the lock or a job record.
     settings = prepare(database=DatabaseUse.CREATE, create_dirs=create_dirs, needs=needs)
     reports: dict[str, Any] = {}
-    engine = open_engine(settings)
+    engine = open_engine(settings, require_schema=False)
     lock = lock_for(engine)
-    lock.acquire(wait=False)
+    with reachable(engine):
+        lock.acquire(wait=False)
     try:
+        with reachable(engine):  # under the lock: no other process migrates beside us
+            migrate.ensure_current(engine, auto_migrate=settings.auto_migrate)
         daemon = Daemon(settings, engine)
         try:
             daemon.reconcile_all(wait_for_landings=True)
@@ -117,14 +127,5 @@ def healthcheck_command(
 ) -> None:
     """Ask the running daemon's /healthz; exit 0 when healthy, 1 otherwise (for containers)."""
     settings = prepare(log=False)
-    host = settings.health.host
-    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - we connect, we do not bind
-        host = "127.0.0.1"
-    url = f"http://{host}:{settings.health.port}/healthz"
-    try:
-        response = httpx.get(url, timeout=timeout)
-    except httpx.HTTPError as exc:
-        typer.echo(f"unhealthy: {url} unreachable ({type(exc).__name__})", err=True)
-        raise typer.Exit(EXIT_COULD_NOT_RUN) from None
-    typer.echo(response.text)
-    raise typer.Exit(EXIT_OK if response.status_code == 200 else EXIT_COULD_NOT_RUN)
+    url = fast.health_url(settings.health.host, settings.health.port)
+    raise typer.Exit(fast.probe(url, timeout))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from biddaemon.cli import app
+from biddaemon.cli.application import app
 from biddaemon.sandbox.defaults import (
     DEFAULT_API_KEY,
     DEFAULT_CLIENT_ID,
@@ -91,6 +91,9 @@ def sandbox_command(
     allow_remote: Annotated[
         bool, typer.Option("--allow-remote", help="Allow binding a non-loopback address.")
     ] = False,
+    access_log: Annotated[
+        bool, typer.Option("--access-log", help="Log every request (uvicorn's access log).")
+    ] = False,
 ) -> None:
     """Serve a simulated Piclo Flex market for rehearsals and tests.
 
@@ -139,4 +142,4 @@ def sandbox_command(
         f"seed {sandbox.seed}, speed {sandbox.clock.speed:g}x, "
         f"simulated time {format_timestamp(sandbox.clock.now())})"
     )
-    server.run()
+    server.run(access_log=access_log)

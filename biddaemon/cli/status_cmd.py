@@ -5,16 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.table import Table
 
-from biddaemon.cli import app
+from biddaemon.cli.application import app
 from biddaemon.cli.common import open_engine, prepare
 from biddaemon.cli.database_checks import DatabaseUse
 from biddaemon.cli.output import JSON_OPTION_HELP, console, print_json
-from biddaemon.daemon.instance import active_instance
-from biddaemon.settings import redact_url
-from biddaemon.store import ballots, migrate, queries
-from biddaemon.store.database import reachable, session_factory
 
 
 @app.command("status")
@@ -22,6 +17,11 @@ def status_command(
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
     """Show the database, its schema revision, the last run of each job and ballots by state."""
+    from biddaemon.daemon.instance import active_instance
+    from biddaemon.settings import redact_url
+    from biddaemon.store import ballots, migrate, queries
+    from biddaemon.store.database import reachable, session_factory
+
     settings = prepare(database=DatabaseUse.READ)
     engine = open_engine(settings, require_schema=False)
     with reachable(engine):
@@ -62,6 +62,8 @@ def status_command(
 
 
 def _print(report: dict[str, Any]) -> None:
+    from rich.table import Table
+
     out = console()
     schema = report["schema"]
     out.print(f"database: {report['database']}")

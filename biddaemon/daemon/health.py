@@ -33,6 +33,8 @@ class HealthState:
     max_age: Mapping[str, timedelta]
     role: str = "starting"  # starting | standby | active | stopping
     job_summaries: Callable[[], list[JobSummary]] = field(default=lambda: [])
+    halted: Callable[[], str | None] = field(default=lambda: None)
+    """Why market work is halted now (a refused login), or None."""
     # (competition, ballot, reason) of ballots in doubt: named so an operator sees which
     # competition is not bid, and why (the daemon bids everything else meanwhile).
     in_doubt: Callable[[], list[tuple[str, int, str]]] = field(default=lambda: [])
@@ -51,6 +53,9 @@ def evaluate(state: HealthState, now: datetime | None = None) -> tuple[bool, dic
     except Exception as exc:
         return False, {**body, "status": "failing", "reasons": [f"database: {exc}"]}
     reasons: list[str] = []
+    halted = state.halted()
+    if halted:
+        reasons.append(f"market work halted: {halted}")
     jobs: dict[str, Any] = {}
     for job, allowed in state.max_age.items():
         summary = summaries.get(job)

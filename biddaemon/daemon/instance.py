@@ -18,7 +18,8 @@ import json
 import os
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -257,6 +258,27 @@ def lock_for(engine: Engine) -> InstanceLock:
             raise OperatorActionRequired("the instance lock needs a SQLite file, not :memory:")
         return SQLiteFileLock(Path(url.database).resolve())
     return PostgresAdvisoryLock(engine)
+
+
+@contextmanager
+def holding(engine: Engine) -> Iterator[InstanceLock]:
+    """The instance lock around a short piece of work (a migration, a repair).
+
+    Never waits: while another biddaemon is active this raises AnotherInstanceIsActive naming
+    it, because changing the schema under a running daemon is what the lock exists to prevent.
+    A SQLite database without a lock file has never had an active instance (each one creates
+    the file, and it is never removed), so there is no one to exclude and no file is left
+    behind; a process starting meanwhile waits on the migration's BEGIN IMMEDIATE instead.
+    """
+    lock = lock_for(engine)
+    if isinstance(lock, SQLiteFileLock) and not lock.path.exists():
+        yield lock
+        return
+    lock.acquire(wait=False)
+    try:
+        yield lock
+    finally:
+        lock.release()
 
 
 def active_instance(engine: Engine) -> str:

@@ -1,9 +1,10 @@
 """`biddaemon run`: become the active instance, reconcile, schedule, stay healthy, stop cleanly.
 
-Order matters: the lock first (so two processes never reconcile or bid at once), then start-up
-reconciliation (principle 2), then systemd's READY=1, then the scheduler. SIGTERM or SIGINT stop
-new work at once; a job in flight gets a grace period to finish, and anything still in flight
-after it is left SUBMITTING for the next start's reconciliation. The process exits 0 within
+Order matters: the lock first (so two processes never migrate, reconcile or bid at once), then
+any migration (BIDDAEMON_AUTO_MIGRATE), then start-up reconciliation (principle 2), then
+systemd's READY=1, then the scheduler. SIGTERM or SIGINT stop new work at once; a job in flight
+gets a grace period to finish, and anything still in flight after it is left SUBMITTING for the
+next start's reconciliation. The process exits 0 within
 `SHUTDOWN_SECONDS`.
 """
 
@@ -13,8 +14,11 @@ import logging
 import os
 import signal
 import threading
+from datetime import UTC, datetime
 from types import FrameType
 
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,15 +33,15 @@ from biddaemon.daemon.instance import (
     lock_for,
 )
 from biddaemon.daemon.service import Daemon
-from biddaemon.errors import ConfigurationError
+from biddaemon.errors import ConfigurationError, CredentialsRefused
 from biddaemon.logs import get_logger
 from biddaemon.metrics import BallotStateCollector
-from biddaemon.scheduler import build_scheduler
+from biddaemon.scheduler import OPPORTUNITIES, build_scheduler
 from biddaemon.settings import ENV_PREFIX, Settings
 from biddaemon.store import ballots as store_ballots
 from biddaemon.store import queries
-from biddaemon.store.database import session_factory
-from biddaemon.store.migrate import connect
+from biddaemon.store.database import reachable, session_factory
+from biddaemon.store.migrate import connect, current_revision, ensure_current
 
 log = get_logger(__name__)
 
@@ -51,7 +55,7 @@ def run_daemon(settings: Settings, *, stop: threading.Event | None = None) -> in
     stop = stop or threading.Event()
     _install_signal_handlers(stop)
     settings.require_market_credentials()
-    engine = connect(settings.effective_database_url, auto_migrate=settings.auto_migrate)
+    engine = _open_database(settings)
     factory = session_factory(engine)
 
     state = HealthState(
@@ -76,6 +80,8 @@ def run_daemon(settings: Settings, *, stop: threading.Event | None = None) -> in
             if not lock.acquire(wait=True, stop=stop, heartbeat=systemd.watchdog):
                 log.info("stopped while standing by")
                 return 0
+        with reachable(engine):  # the lock is ours: nobody else migrates while we do
+            ensure_current(engine, auto_migrate=settings.auto_migrate)
         if health is None:
             health = _start_health(settings, state)
         return _run_active(settings, engine, lock, state, stop)
@@ -84,6 +90,21 @@ def run_daemon(settings: Settings, *, stop: threading.Event | None = None) -> in
         if health is not None:
             health.stop()
         engine.dispose()
+
+
+def _open_database(settings: Settings) -> Engine:
+    """The database, reachable; without auto-migrate, refused at once if its schema is old
+    (a standby must not wait for a lock only to refuse when it gets it). Any migration
+    happens later, under the instance lock."""
+    engine = connect(
+        settings.effective_database_url,
+        auto_migrate=False,
+        require_schema=not settings.auto_migrate,
+    )
+    if settings.auto_migrate:
+        with reachable(engine):
+            current_revision(engine)
+    return engine
 
 
 def lock_waits(lock: InstanceLock) -> bool:
@@ -100,10 +121,17 @@ def _run_active(
 ) -> int:
     daemon = Daemon(settings, engine, stop=stop)
     state.max_age = daemon.health_max_age()
+    state.halted = lambda: daemon.halted
     metrics.ACTIVE.set(1)
-    resolved = daemon.reconcile_all(heartbeat=systemd.watchdog)
-    log.info("start-up reconciliation done", resolved=resolved)
+    try:
+        resolved = daemon.reconcile_all(heartbeat=systemd.watchdog)
+        log.info("start-up reconciliation done", resolved=resolved)
+    except CredentialsRefused as exc:
+        # Not a crash loop: the login is retried on its backoff, and the opportunities cycle
+        # reconciles each competition before it sends anything for it.
+        daemon.halt_for_login(exc)
     scheduler = build_scheduler(daemon.scheduled_jobs())
+    daemon.on_resume = lambda: _run_now(scheduler, OPPORTUNITIES)
     scheduler.start()
     state.role = "active"
     systemd.notify("READY=1", "STATUS=active: bidding")
@@ -151,6 +179,14 @@ def _run_active(
         daemon.close()
     log.info("biddaemon stopped")
     return exit_code
+
+
+def _run_now(scheduler: BackgroundScheduler, job_id: str) -> None:
+    """Run a scheduled job as soon as possible (work resumes without waiting for its interval)."""
+    try:
+        scheduler.modify_job(job_id, next_run_time=datetime.now(UTC))
+    except JobLookupError:
+        log.warning("no such scheduled job", job=job_id)
 
 
 def _start_health(settings: Settings, state: HealthState) -> HealthServer:

@@ -2,9 +2,11 @@
 
 Each job runs inside a recorded job run and its own transactions. Errors are handled by what
 they call for: a competition-level problem was already skipped inside the cycle; `RetryLater`
-fails this run (the next one tries again); `OperatorActionRequired` (refused credentials)
-halts market work until a person restarts the daemon, so a bad key is not retried hourly
-against the market, and the health check reports why.
+fails this run (the next one tries again); refused credentials halt market work and make the
+health check fail, and the login alone is tried again on a slow backoff (1, 2, 4 ... minutes,
+capped at the polling interval: slow enough never to lock the machine user, and a passing
+outage of the market's login heals by itself); any other `OperatorActionRequired` halts market
+work until a person restarts the daemon.
 """
 
 from __future__ import annotations
@@ -20,7 +22,12 @@ import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from biddaemon.errors import BiddaemonError, OperatorActionRequired, RetryLater
+from biddaemon.errors import (
+    BiddaemonError,
+    CredentialsRefused,
+    OperatorActionRequired,
+    RetryLater,
+)
 from biddaemon.jobs import notify
 from biddaemon.jobs.dry_run import DryRunPicloClient
 from biddaemon.jobs.opportunities import OpportunitiesCycle
@@ -48,6 +55,12 @@ from biddaemon.store.models import BallotState
 from biddaemon.strategy.loader import load_strategy
 
 log = get_logger(__name__)
+
+LOGIN = "login"
+LOGIN_RETRY_FIRST_SECONDS = 60.0
+"""The first wait before a refused login is tried again; it doubles up to the polling interval."""
+LOGIN_CHECK_SECONDS = 5
+"""How often the scheduler asks whether a login retry is due (the retry itself is rare)."""
 
 LANDING_POLL_SECONDS = 2.0
 
@@ -78,6 +91,12 @@ class Daemon:
         self.strategy = load_strategy(settings.strategy)
         self.stop = stop or threading.Event()
         self.halted: str | None = None
+        self.login_retry_first_seconds = LOGIN_RETRY_FIRST_SECONDS
+        self.on_resume: Callable[[], object] | None = None
+        self._login_refused = False
+        self._login_delay = 0.0
+        self._next_login_at = 0.0  # time.monotonic()
+        self._login_lock = threading.Lock()
         self._webhook = httpx.Client(follow_redirects=False)
         self._busy = 0
         self._busy_lock = threading.Condition()
@@ -201,6 +220,10 @@ class Daemon:
                     raise OperatorActionRequired(f"market work halted: {self.halted}")
                 try:
                     body(record.details)
+                    self._login_delay = 0.0  # the market accepts us: the next refusal starts over
+                except CredentialsRefused as exc:
+                    self.halt_for_login(exc)
+                    raise
                 except OperatorActionRequired as exc:
                     self.halted = str(exc)
                     log.error(
@@ -212,6 +235,65 @@ class Daemon:
             with self._busy_lock:
                 self._busy -= 1
                 self._busy_lock.notify_all()
+
+    # -- refused credentials ------------------------------------------------------------------
+
+    def halt_for_login(self, error: CredentialsRefused) -> None:
+        """Stop market work until a login is accepted again; the first retry waits the least.
+
+        The wait keeps growing across a resume that is refused again at once (a login accepted
+        but its token refused), and starts over only after a job has succeeded.
+        """
+        with self._login_lock:
+            self._login_delay = self._next_delay()
+            self._login_refused = True
+            self.halted = str(error)
+            self._next_login_at = time.monotonic() + self._login_delay
+        log.error(
+            "market work halted: the login was refused; it is tried again later",
+            reason=str(error),
+            retry_in_seconds=round(self._login_delay),
+        )
+
+    @property
+    def login_delay_seconds(self) -> float:
+        """The current wait between login retries (0 while the market accepts us)."""
+        return self._login_delay
+
+    def _next_delay(self) -> float:
+        """The first delay, or twice the last one, capped at the polling interval."""
+        if self._login_delay <= 0:
+            return self.login_retry_first_seconds
+        cap = max(float(self.settings.poll.opportunities_interval_seconds), 1.0)
+        return min(self._login_delay * 2, max(cap, self.login_retry_first_seconds))
+
+    def retry_login(self) -> bool:
+        """If a refused login is due for another try, try it; True when work has resumed.
+
+        Cheap when nothing is due, so the scheduler may ask often. A refused try doubles the
+        wait (capped at the polling interval); any other failure keeps it.
+        """
+        with self._login_lock:
+            if not self._login_refused or time.monotonic() < self._next_login_at:
+                return False
+            try:
+                self.client.authenticate()
+            except CredentialsRefused as exc:
+                self._login_delay = self._next_delay()
+                self._next_login_at = time.monotonic() + self._login_delay
+                self.halted = str(exc)
+                log.warning("login still refused", retry_in_seconds=round(self._login_delay, 1))
+                return False
+            except BiddaemonError as exc:
+                self._next_login_at = time.monotonic() + self._login_delay
+                log.warning("login could not be tried", reason=str(exc))
+                return False
+            self._login_refused = False
+            self.halted = None
+        log.info("login accepted again: market work resumes")
+        if self.on_resume is not None:
+            self.on_resume()
+        return True
 
     # -- schedule -----------------------------------------------------------------------------
 
@@ -242,6 +324,15 @@ class Daemon:
                     misfire_grace_time=max(60, seconds // 2),
                 )
             )
+        check = max(1, min(LOGIN_CHECK_SECONDS, int(self.login_retry_first_seconds)))
+        jobs.append(
+            ScheduledJob(
+                LOGIN,
+                self._login_check,
+                interval_trigger(check),
+                misfire_grace_time=60,
+            )
+        )
         if self.settings.notify.webhook_url:
             jobs.append(
                 ScheduledJob(
@@ -265,6 +356,12 @@ class Daemon:
                 seconds=self.settings.inventory.sync_interval_seconds
             ) + timedelta(minutes=5)
         return ages
+
+    def _login_check(self) -> None:
+        try:
+            self.retry_login()
+        except Exception:
+            log.exception("login retry crashed")
 
     @staticmethod
     def _scheduled(job: Callable[[], dict[str, Any]]) -> Callable[[], None]:

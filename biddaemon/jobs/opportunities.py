@@ -9,6 +9,8 @@ recorded and skipped; the others are still bid. Only the list itself failing fai
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -22,16 +24,22 @@ from biddaemon.bidding import Decision, decide, priority
 from biddaemon.clock import utcnow
 from biddaemon.errors import BadMarketData, OperatorActionRequired, RejectedByMarket, RetryLater
 from biddaemon.jobs.ballot_body import request_body
+from biddaemon.jobs.ballot_posts import BallotPosts, Posted
+from biddaemon.jobs.market_reads import (
+    CompetitionReads,
+    GatedMarket,
+    MarketGate,
+    Outcome,
+    ReadAhead,
+)
 from biddaemon.jobs.market_snapshot import active_ballot, strategy_input
-from biddaemon.jobs.submission import reconcile_competition, submit
+from biddaemon.jobs.submission import SubmissionResult, reconcile_competition, submit
 from biddaemon.logs import get_logger
 from biddaemon.markets.piclo import Ballot as MarketBallot
 from biddaemon.markets.piclo import (
     BiddingOpportunity,
     Competition,
-    FlexAsset,
     PicloClient,
-    PlannedAsset,
 )
 from biddaemon.settings import Settings
 from biddaemon.store import ballots as store_ballots
@@ -104,8 +112,6 @@ class OpportunitiesCycle:
         self.settings = settings
         self.stop = stop
         self.dry_run = settings.dry_run
-        self._flex: dict[str, FlexAsset] = {}
-        self._planned: dict[str, PlannedAsset] = {}
         self._energy: dict[str, Decimal] = {}
         self._ledger = Ledger()
 
@@ -126,35 +132,105 @@ class OpportunitiesCycle:
             self._ledger = Ledger.load(session, utcnow(), self.settings.safety_margin)
             opportunities = _priority(self._ledger, opportunities)
             self._energy = _energy_by_ref(session)
-        for opportunity in opportunities:
-            if self.stop.is_set():
-                report.stopped_early = True
-                log.info("stopping: remaining competitions wait for the next run")
-                break
-            competition_id = opportunity.competition_id
+        # Reads run ahead; decisions stay here, in priority order; POSTs go behind, one at a
+        # time in decision order, and a decision first waits for those allocating any asset it
+        # could use (a superseded or rejected ballot frees capacity): the decisions, and the
+        # order the market receives ballots, are those of sending them one by one.
+        limit = self.settings.piclo.max_concurrent_reads
+        gate = MarketGate(limit)
+        self._market = GatedMarket(self.client, gate)
+        reads = ReadAhead(self.client, gate, workers=limit, stop=self.stop)
+        decided = 0
+        with (
+            closing(reads.read(opportunities)) as ahead,
+            BallotPosts(self._send, limit=1) as posts,
+        ):
+            self._posts = posts
             try:
-                self._bid(opportunity, report)
-            except OperatorActionRequired:
+                for opportunity, outcome in ahead:
+                    if self.stop.is_set():
+                        break
+                    decided += 1
+                    self._decide(opportunity, outcome, report)
+                    self._report_posts(report, posts.finished())
+            except BaseException:
+                self._report_posts(report, posts.drain(), raising=False)  # settled even so
                 raise
-            except (BadMarketData, RejectedByMarket, RetryLater) as exc:
-                self._skip(report, competition_id, str(exc))
-            except Exception as exc:
-                log.exception("competition failed unexpectedly", competition=competition_id)
-                self._skip(report, competition_id, f"internal error: {type(exc).__name__}: {exc}")
+            self._report_posts(report, posts.drain())
+        if decided < len(opportunities):
+            report.stopped_early = True
+            log.info("stopping: remaining competitions wait for the next run")
         return report
+
+    def _decide(
+        self, opportunity: BiddingOpportunity, reads: Outcome, report: OpportunitiesReport
+    ) -> None:
+        competition_id = opportunity.competition_id
+        try:
+            if isinstance(reads, Exception):
+                raise reads
+            self._bid(opportunity, reads, report)
+        except OperatorActionRequired:
+            raise
+        except (BadMarketData, RejectedByMarket, RetryLater) as exc:
+            self._skip(report, competition_id, str(exc))
+        except Exception as exc:
+            log.exception("competition failed unexpectedly", competition=competition_id)
+            self._skip(report, competition_id, f"internal error: {type(exc).__name__}: {exc}")
+
+    def _send(self, ballot_id: int) -> SubmissionResult:
+        return submit(self.factory, self._market, ballot_id, dry_run=self.dry_run)
+
+    def _report_posts(
+        self, report: OpportunitiesReport, settled: list[Posted], *, raising: bool = True
+    ) -> None:
+        """Report the POSTs that have been settled; a refusal needing the operator ends the run."""
+        refused: OperatorActionRequired | None = None
+        for competition_id, ballot_id, outcome in settled:
+            if isinstance(outcome, SubmissionResult):
+                self._ledger.settle(competition_id, ballot_id, outcome.state)
+            if isinstance(outcome, OperatorActionRequired):
+                refused = refused or outcome
+            elif isinstance(outcome, BadMarketData | RejectedByMarket | RetryLater):
+                self._skip(report, competition_id, str(outcome))
+            elif isinstance(outcome, Exception):
+                log.error(
+                    "ballot POST failed unexpectedly", competition=competition_id, exc_info=outcome
+                )
+                reason = f"internal error: {type(outcome).__name__}: {outcome}"
+                self._skip(report, competition_id, reason)
+            elif outcome.state is BallotState.SUBMITTED:
+                report.submitted += 1
+            elif outcome.state is BallotState.REJECTED:
+                report.rejected[competition_id] = outcome.detail or ""
+            elif outcome.state is BallotState.UNKNOWN:
+                report.unknown[competition_id] = outcome.detail or ""
+            else:
+                report.not_sent[competition_id] = outcome.detail or ""
+        if refused is not None and raising:
+            raise refused
 
     # -- one competition ------------------------------------------------------------------
 
-    def _bid(self, opportunity: BiddingOpportunity, report: OpportunitiesReport) -> None:
+    def _bid(
+        self, opportunity: BiddingOpportunity, reads: CompetitionReads, report: OpportunitiesReport
+    ) -> None:
         competition_id = opportunity.competition_id
-        competition = self.client.get_competition(competition_id)
+        competition = reads.competition
         now = utcnow()
         self._store_competition(competition, now)
-        flex = [self._flex_asset(i, competition_id) for i in opportunity.assets.flex]
-        planned = [self._planned_asset(i, competition_id) for i in opportunity.assets.planned]
-        listing = self.client.list_ballots(competition_id)
+        flex = list(reads.flex)
+        planned = list(reads.planned)
+        listing = list(reads.ballots)
         self._settle(competition_id, listing)
         active = active_ballot(listing, competition_id)
+        # The ledger as if sent one by one, for what this decision can use (module docstring).
+        self._report_posts(
+            report,
+            self._posts.settle_touching(
+                _assets(opportunity.assets.flex, opportunity.assets.planned)
+            ),
+        )
         commitments = self._ledger.held_for(competition_id)
         snapshot = strategy_input(
             competition,
@@ -189,30 +265,18 @@ class OpportunitiesCycle:
         if ballot_id is None:
             report.skipped[competition_id] = "the market already rejected this exact ballot"
             return
-        result = submit(self.factory, self.client, ballot_id, dry_run=self.dry_run)
-        self._ledger.settle(competition_id, ballot_id, result.state)
-        if result.state is BallotState.SUBMITTED:
-            report.submitted += 1
-        elif result.state is BallotState.REJECTED:
-            report.rejected[competition_id] = result.detail or ""
-        elif result.state is BallotState.UNKNOWN:
-            report.unknown[competition_id] = result.detail or ""
-        else:
-            report.not_sent[competition_id] = result.detail or ""
+        # What its outcome can free: its own assets, and those of the ballots it replaces.
+        assets = _assets(decision.plan.flex_asset_ids, decision.plan.planned_asset_ids) | {
+            (c.kind, c.asset_id)
+            for holder, commitments in self._ledger.held.values()
+            if holder == competition_id
+            for c in commitments
+        }
+        self._posts.start(competition_id, ballot_id, assets)  # reported once settled
 
     def _skip(self, report: OpportunitiesReport, competition_id: str, reason: str) -> None:
         report.skipped[competition_id] = reason
         log.warning("competition skipped", competition=competition_id, reason=reason)
-
-    def _flex_asset(self, asset_id: str, competition_id: str) -> FlexAsset:
-        if asset_id not in self._flex:
-            self._flex[asset_id] = self.client.get_flex_asset(asset_id)
-        return self._flex[asset_id]
-
-    def _planned_asset(self, asset_id: str, competition_id: str) -> PlannedAsset:
-        if asset_id not in self._planned:
-            self._planned[asset_id] = self.client.get_planned_asset(asset_id)
-        return self._planned[asset_id]
 
     # -- persistence --------------------------------------------------------------------
 
@@ -336,6 +400,11 @@ def _commitments_elsewhere(
     """Capacity promised by our other live ballots, and by accepted bids of finished ones,
     that `competition_id` must respect (`bidding.priority`; the cycle keeps a `Ledger`)."""
     return held_elsewhere(session, competition_id, frozen_before=frozen_before)
+
+
+def _assets(flex_ids: Iterable[str], planned_ids: Iterable[str]) -> set[tuple[str, str]]:
+    """Flex and Planned Asset ids as one set of keys (the two kinds never collide)."""
+    return {("flex", i) for i in flex_ids} | {("planned", i) for i in planned_ids}
 
 
 def _energy_by_ref(session: Session) -> dict[str, Decimal]:

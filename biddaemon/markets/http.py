@@ -10,7 +10,8 @@ between platforms:
   refused (a `401` is answered by authenticating again once and repeating the call once).
 
 Reads are retried (stamina: exponential backoff with jitter, a cap on attempts and on total
-time) on connection errors, timeouts, `429` and `5xx`; a `429` or `503` with `Retry-After` waits
+time) on connection errors, timeouts, `429`, `5xx`, and a `2xx` whose body is not JSON (a
+truncated answer is as passing as a `502`; `read_json`); a `429` or `503` with `Retry-After` waits
 that long instead, unless that is longer than the time left, in which case `RateLimited` tells
 the caller how long the platform asked for. Writes are retried only when the request provably
 never left (connect error, connect or pool timeout); any other failure of a write has an unknown
@@ -21,6 +22,7 @@ have more than `max_concurrent_reads` requests in flight to one platform.
 from __future__ import annotations
 
 import email.utils
+import json as jsonlib
 import math
 import re
 import threading
@@ -45,6 +47,7 @@ from biddaemon.errors import (
     RetryLater,
 )
 from biddaemon.logs import get_logger
+from biddaemon.markets.text import storable
 
 log = get_logger(__name__)
 
@@ -56,6 +59,11 @@ NEVER_LEFT: tuple[type[Exception], ...] = (
 )
 # Statuses whose `Retry-After` header we honour (RFC 9110 allows it on both).
 RETRY_AFTER_STATUSES = frozenset({429, 503})
+MAX_JSON_BYTES = 16 * 1024 * 1024
+"""The largest answer body parsed (far above any real one): a bigger one is bad market data."""
+MAX_JSON_DEPTH = 64
+"""The deepest nesting of arrays and objects accepted; Python's parser would raise
+RecursionError somewhere near 1,000, and no market document nests more than a handful."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,11 @@ class Failure:
     reauthenticated: bool = False
     origin: str = ""
     sent: Mapping[str, Any] | None = field(default=None, repr=False)
+    unreadable: str | None = None
+    """Set when a 2xx answer's body could not be read as JSON (why)."""
+    truncated: bool = False
+    """The unreadable answer was declared JSON (or undeclared): cut off on the way, so the read
+    is retried; an answer of another type (a proxy's HTML page) is not."""
 
     @property
     def status_code(self) -> int | None:
@@ -114,6 +127,8 @@ class Failure:
     @property
     def reason(self) -> str:
         """What went wrong, in a few words, for messages."""
+        if self.unreadable is not None:
+            return self.unreadable
         if self.exception is not None:
             text = str(self.exception).strip()
             kind = type(self.exception).__name__
@@ -151,6 +166,14 @@ def map_failure(failure: Failure) -> BiddaemonError:
     """The platform-independent rules: what a failed read or write means for the daemon's loop."""
     where = failure.where
     status = failure.status_code
+    if failure.unreadable is not None:
+        if failure.write:
+            return AmbiguousSubmission(
+                f"{where}: the market answered {status} but the answer cannot be read "
+                f"({failure.unreadable}); read the market's state before sending again",
+                sent=failure.sent,
+            )
+        return BadMarketData(f"{where}: {failure.unreadable} after {failure.calls} call(s)")
     if failure.exception is not None:
         if failure.write and not isinstance(failure.exception, NEVER_LEFT):
             return AmbiguousSubmission(
@@ -200,6 +223,44 @@ class _AttemptFailed(Exception):
     def __init__(self, failure: Failure) -> None:
         super().__init__(f"{failure.where}: {failure.reason}")
         self.failure = failure
+        self.asked_wait: float | None = None  # the market's Retry-After, when we honour it
+
+
+def log_retry(details: stamina.instrumentation.RetryDetails) -> None:
+    """stamina's one on-retry hook: one log line per retry, saying what, attempt, wait and why.
+
+    It replaces stamina's own instrumentation, which logs every retry a second time and names
+    the call `<context block>`. `wait_seconds` is the wait the market asked for (None: our
+    backoff); `scheduled_seconds` is what stamina will actually sleep.
+    """
+    cause = details.caused_by
+    if isinstance(cause, _AttemptFailed):
+        asked = cause.asked_wait
+        log.info(
+            "market call will be retried",
+            call=cause.failure.where,
+            attempt=details.retry_num,
+            reason=cause.failure.reason,
+            wait_seconds=asked,
+            wait="as the market asked" if asked is not None else "backoff",
+            scheduled_seconds=round(details.wait_for, 3),
+        )
+    else:
+        log.info(
+            "call will be retried",
+            call=details.name,
+            attempt=details.retry_num,
+            reason=f"{type(cause).__name__}: {cause}",
+            scheduled_seconds=round(details.wait_for, 3),
+        )
+
+
+def install_retry_logging() -> None:
+    """Make `log_retry` stamina's only hook (no Prometheus counter, no second log line)."""
+    stamina.instrumentation.set_on_retry_hooks([log_retry])
+
+
+install_retry_logging()
 
 
 class MarketHttp:
@@ -251,13 +312,36 @@ class MarketHttp:
         authenticated: bool = True,
     ) -> httpx.Response:
         """A call without side effects (or a login): retried, bounded, then mapped on failure."""
-        return self._send(method, url, params=params, json=json, authenticated=authenticated)
+        response: httpx.Response = self._send(
+            method, url, params=params, json=json, authenticated=authenticated
+        )
+        return response
+
+    def read_json(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Mapping[str, Any] | None = None,
+        authenticated: bool = True,
+    ) -> Any:
+        """`read`, then its body as JSON; a 2xx declared JSON that is not (a truncated body) is
+        retried like a 5xx, and after the retries it is `BadMarketData` (see `load_json` for
+        the limits). A 2xx of another type (a proxy's HTML page) is `BadMarketData` at once.
+        """
+        return self._send(
+            method, url, params=params, json=json, authenticated=authenticated, decode=True
+        )
 
     def write(
         self, method: str, url: str, *, json: Mapping[str, Any], authenticated: bool = True
     ) -> httpx.Response:
         """A call that changes the market: resent only if it provably never left."""
-        return self._send(method, url, json=json, authenticated=authenticated, write=True)
+        response: httpx.Response = self._send(
+            method, url, json=json, authenticated=authenticated, write=True
+        )
+        return response
 
     def _send(
         self,
@@ -268,26 +352,17 @@ class MarketHttp:
         json: Mapping[str, Any] | None = None,
         authenticated: bool,
         write: bool = False,
-    ) -> httpx.Response:
+        decode: bool = False,
+    ) -> Any:
         self._check_origin(url)
         calls = [0]  # HTTP calls made, for messages
-        attempt_number = [0]  # stamina's attempt in progress
         started = time.monotonic()
 
         def should_retry(exc: Exception) -> bool | float:
             if not isinstance(exc, _AttemptFailed):
                 return False
             decision = self._retry_decision(exc.failure, started)
-            if decision is not False and attempt_number[0] < self.policy.attempts:
-                wait = decision if not isinstance(decision, bool) else None
-                log.info(
-                    "market call will be retried",
-                    call=exc.failure.where,
-                    attempt=attempt_number[0],
-                    reason=exc.failure.reason,
-                    wait_seconds=wait,
-                    wait="as the market asked" if wait is not None else "backoff",
-                )
+            exc.asked_wait = decision if not isinstance(decision, bool) else None  # for log_retry
             return decision
 
         try:
@@ -299,9 +374,8 @@ class MarketHttp:
                 wait_max=self.policy.wait_max,
                 wait_jitter=self.policy.wait_jitter,
             ):
-                attempt_number[0] = attempt.num
                 with attempt:
-                    return self._exchange(
+                    response = self._exchange(
                         method,
                         url,
                         params=params,
@@ -310,14 +384,35 @@ class MarketHttp:
                         write=write,
                         calls=calls,
                     )
+                    return self._decoded(response, url, write, calls) if decode else response
         except _AttemptFailed as failed:
             error = self._map_error(failed.failure)
             log.warning("market call failed", call=failed.failure.where, error=str(error))
             raise error from failed.failure.exception
         raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover
 
+    def _decoded(self, response: httpx.Response, url: str, write: bool, calls: list[int]) -> Any:
+        """The body as JSON; if it cannot be read, a failed attempt (retried when truncated)."""
+        try:
+            return load_json(response.content)
+        except ValueError as exc:
+            raise _AttemptFailed(
+                Failure(
+                    method=response.request.method,
+                    path=_route(url),
+                    write=write,
+                    calls=calls[0],
+                    response=response,
+                    origin=self._origin,
+                    unreadable=f"the answer is not JSON (status {response.status_code}: {exc})",
+                    truncated=_declared_json(response),
+                )
+            ) from None
+
     def _retry_decision(self, failure: Failure, started: float) -> bool | float:
         """False: give up now; True: back off exponentially; a float: wait exactly that long."""
+        if failure.unreadable is not None:
+            return failure.truncated and not failure.write
         if failure.write:
             return isinstance(failure.exception, NEVER_LEFT)
         if failure.exception is not None:
@@ -366,7 +461,7 @@ class MarketHttp:
                 write=write,
                 calls=calls[0],
                 response=response,
-                detail=self._redact(self._describe_error(response)),
+                detail=storable(self._redact(self._describe_error(response))),
                 retry_after=retry_after,
                 reauthenticated=reauthenticated,
                 origin=self._origin,
@@ -433,7 +528,10 @@ class MarketHttp:
 
     def _check_origin(self, url: str) -> None:
         """Refuse an absolute URL (a page's `next`) on another host: it would get our token."""
-        target = httpx.URL(url)
+        try:
+            target = httpx.URL(url)
+        except (httpx.InvalidURL, ValueError, TypeError):
+            raise BadMarketData("refusing a link that is not a valid URL", field="next") from None
         if not target.is_absolute_url:
             return
         base = self._client.base_url
@@ -443,15 +541,65 @@ class MarketHttp:
             )
 
 
+def load_json(body: bytes | str) -> Any:
+    """JSON text as Python values; ValueError (never RecursionError) for anything unusable.
+
+    Refused: more than `MAX_JSON_BYTES`, nesting deeper than `MAX_JSON_DEPTH`, `NaN` and
+    `Infinity` (not JSON, and not a quantity), text that is not UTF-8 JSON.
+    """
+    if len(body) > MAX_JSON_BYTES:
+        raise ValueError(f"the body is larger than {MAX_JSON_BYTES} bytes")
+    try:
+        value = jsonlib.loads(body, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
+    except ValueError as exc:  # bad JSON, not UTF-8, NaN, an integer of over 4,300 digits
+        raise ValueError(f"not JSON: {str(exc)[:200]}") from None
+    _check_depth(value)
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _check_depth(value: Any) -> None:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > MAX_JSON_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+        stack.extend((child, depth + 1) for child in children)
+
+
 def decode_json(response: httpx.Response) -> Any:
     """The body of a successful answer as JSON, or BadMarketData saying it was not JSON."""
     try:
-        return response.json()
-    except ValueError:
+        return load_json(response.content)
+    except ValueError as exc:
         raise BadMarketData(
             f"{response.request.method} {_path_of(response.request.url)}: the answer is not JSON "
-            f"(status {response.status_code})"
+            f"(status {response.status_code}: {exc})"
         ) from None
+
+
+def error_body(response: httpx.Response) -> Any:
+    """An error answer's body for describing it: its JSON, else its text (never raises)."""
+    try:
+        return load_json(response.content)
+    except ValueError:
+        return response.text.strip()[:2000]
+
+
+def _declared_json(response: httpx.Response) -> bool:
+    content_type = response.headers.get("Content-Type", "").lower()
+    return not content_type or "json" in content_type
 
 
 def _path_of(url: httpx.URL) -> str:

@@ -8,7 +8,7 @@ its errors, so it keeps its own field types and `parse_wire`.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, PlainSerializer, ValidationError
@@ -18,13 +18,23 @@ from biddaemon.errors import BadMarketData
 M = TypeVar("M", bound=BaseModel)
 
 
+MAX_MAGNITUDE = Decimal(10) ** 15
+"""No quantity of these platforms comes near it (kW, kWh, MW, £); beyond it, converting or
+storing the number would overflow (or, for `1e999999999`, take forever)."""
+
+
 def to_decimal(value: object) -> Decimal:
-    """A JSON number (int, float or numeric text) as an exact, finite Decimal."""
+    """A JSON number (int, float or numeric text) as an exact, finite Decimal of sane size."""
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise ValueError("expected a number")
-    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    try:
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    except InvalidOperation:
+        raise ValueError("expected a number") from None
     if not number.is_finite():
         raise ValueError("expected a finite number")
+    if number.copy_abs() > MAX_MAGNITUDE:
+        raise ValueError(f"must be at most {MAX_MAGNITUDE:,} in magnitude")
     return number
 
 

@@ -87,7 +87,7 @@ class SandboxServer:
             self._socket = sock
         return self._socket
 
-    def _uvicorn(self, *, foreground: bool) -> uvicorn.Server:
+    def _uvicorn(self, *, foreground: bool, access_log: bool = False) -> uvicorn.Server:
         config = uvicorn.Config(
             create_asgi_app(self.sandbox),
             http="h11",
@@ -96,7 +96,7 @@ class SandboxServer:
             # In-process, leave the host program's logging alone; on the CLI, log like uvicorn.
             log_config=uvicorn.config.LOGGING_CONFIG if foreground else None,
             log_level="info" if foreground else "warning",
-            access_log=foreground,
+            access_log=access_log,  # one line per request: only when asked (--access-log)
             timeout_graceful_shutdown=1,
         )
         self._server = uvicorn.Server(config)
@@ -119,9 +119,9 @@ class SandboxServer:
             time.sleep(0.002)
         return self
 
-    def run(self) -> None:
-        """Serve in this thread until interrupted (Ctrl+C / SIGTERM)."""
-        self._uvicorn(foreground=True).run(sockets=[self.bind()])
+    def run(self, *, access_log: bool = False) -> None:
+        """Serve in this thread until interrupted (Ctrl+C / SIGTERM); `access_log`: log requests."""
+        self._uvicorn(foreground=True, access_log=access_log).run(sockets=[self.bind()])
         self._close_socket()
 
     def stop(self) -> None:

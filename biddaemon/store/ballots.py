@@ -223,7 +223,7 @@ def save_submitting(
     ballot.allocations = allocation_rows(commitments)
     session.add(ballot)
     session.flush()
-    log.info(
+    log.debug(  # the canonical line is "ballot submitted" (or why it was not)
         "ballot persisted before sending",
         competition=plan.competition_id,
         ballot=ballot.id,

@@ -6,10 +6,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from biddaemon.errors import RetryLater
 
@@ -37,6 +38,40 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def make_migration_engine(url: str | URL) -> Engine:
+    """An engine for Alembic on which a whole upgrade is one transaction, on SQLite too.
+
+    pysqlite runs DDL outside any transaction by default, so a kill -9 in the middle of a
+    migration left half a schema behind. Here the driver's own transaction handling is turned
+    off and SQLAlchemy emits `BEGIN IMMEDIATE` itself (SQLAlchemy's documented pysqlite recipe):
+    every CREATE, ALTER and the alembic_version row commit together or not at all, and a second
+    migrator waits for the write lock instead of racing. Foreign keys are off while migrating,
+    as Alembic's batch mode needs to recreate tables that others reference; `upgrade` checks
+    them before committing. The daemon's own sessions use `make_engine` and are unchanged.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, poolclass=NullPool)
+    engine = create_engine(
+        url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, poolclass=NullPool
+    )
+    event.listen(engine, "connect", _sqlite_migration_connection)
+    event.listen(engine, "begin", _sqlite_begin_immediate)
+    return engine
+
+
+def _sqlite_migration_connection(dbapi_connection: Any, record: Any) -> None:
+    _sqlite_pragmas(dbapi_connection, record)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=OFF")
+    cursor.close()
+    dbapi_connection.isolation_level = None  # SQLAlchemy, not pysqlite, says when to BEGIN
+
+
+def _sqlite_begin_immediate(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

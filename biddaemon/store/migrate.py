@@ -2,23 +2,51 @@
 
 Migrations live in the repository's `migrations/` folder; the wheel carries the same folder as
 `biddaemon/_migrations`, so an installed biddaemon can migrate without the source tree.
+
+Every upgrade or downgrade is one transaction on both databases (see `make_migration_engine`),
+so a kill at any moment leaves the schema it started from. Callers that migrate at start hold
+the instance lock first (`ensure_current`'s `exclusive`), so two starting processes never
+migrate at once; the database's own write lock is a second guard (`serialize_migrators`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from biddaemon.errors import SchemaNotCurrent
 from biddaemon.logs import get_logger
-from biddaemon.store.database import make_engine, reachable
+from biddaemon.store.database import make_engine, make_migration_engine, reachable
 
 log = get_logger(__name__)
+
+# Held for one migration transaction on PostgreSQL; not the instance lock's key, which the
+# migrating process itself already holds on another connection.
+MIGRATION_LOCK_KEY = int.from_bytes(hashlib.sha256(b"biddaemon-migrate").digest()[:8], "big") >> 1
+
+# What a database says when a migration finds its own work already done.
+_ALREADY_THERE = re.compile(r"already exists|duplicate column|duplicate key name", re.IGNORECASE)
+
+Exclusive = Callable[[Engine], AbstractContextManager[object]]
+
+
+class HalfAppliedSchema(SchemaNotCurrent):
+    """The schema holds part of a revision its alembic_version does not record (exit 2).
+
+    Only a migration interrupted outside a transaction (biddaemon before it ran SQLite
+    migrations transactionally, or a hand edit) leaves this; `biddaemon db repair` removes the
+    empty leftovers and upgrades.
+    """
 
 
 def migrations_dir() -> Path:
@@ -37,12 +65,21 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+def script_directory() -> ScriptDirectory:
+    return ScriptDirectory(str(migrations_dir()))
+
+
 def head_revision() -> str:
-    script = ScriptDirectory(str(migrations_dir()))
-    head = script.get_current_head()
+    head = script_directory().get_current_head()
     if head is None:
         raise FileNotFoundError("no migrations found")
     return head
+
+
+def next_revision(current: str | None) -> str | None:
+    """The revision an upgrade from `current` applies first (None when at head)."""
+    steps = list(script_directory().iterate_revisions("head", current or "base"))
+    return steps[-1].revision if steps else None
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -50,26 +87,83 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def serialize_migrators(connection: Connection) -> None:
+    """Make a second migrator wait for the first one's transaction (SQLite: BEGIN IMMEDIATE)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+
+
+def check_before_commit(connection: Connection) -> None:
+    """Refuse to commit a SQLite migration that left a reference dangling (keys were off)."""
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        tables = sorted({str(row[0]) for row in broken})
+        raise SchemaNotCurrent(
+            f"the migration would leave {len(broken)} rows referring to missing rows "
+            f"(tables {', '.join(tables)}); nothing was changed"
+        )
+
+
+def _run(engine: Engine, action: Callable[[Config], None]) -> None:
+    migrator = make_migration_engine(engine.url)
+    try:
+        action(alembic_config(migrator))
+    finally:
+        migrator.dispose()
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply migrations up to `revision` in one transaction; a half-applied schema is named."""
     before = current_revision(engine)
-    command.upgrade(alembic_config(engine), revision)
+    try:
+        _run(engine, lambda config: command.upgrade(config, revision))
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        if not _ALREADY_THERE.search(reason):
+            raise
+        raise half_applied(engine, before, reason) from None
     log.info("database upgraded", from_revision=before, to_revision=current_revision(engine))
+
+
+def half_applied(engine: Engine, current: str | None, reason: str) -> HalfAppliedSchema:
+    url = engine.url.render_as_string(hide_password=True)
+    stamped = f"revision {current}" if current else "no revision"
+    return HalfAppliedSchema(
+        f"the database {url} holds part of schema revision {next_revision(current)} "
+        f"but records {stamped} ({reason}): a migration was interrupted before biddaemon "
+        "ran migrations in one transaction. Stop every biddaemon on it and run "
+        "`biddaemon db repair` (it removes the interrupted migration's empty leftovers, "
+        "then upgrades); nothing was changed"
+    )
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     before = current_revision(engine)
-    command.downgrade(alembic_config(engine), revision)
+    _run(engine, lambda config: command.downgrade(config, revision))
     log.info("database downgraded", from_revision=before, to_revision=current_revision(engine))
 
 
-def ensure_current(engine: Engine, *, auto_migrate: bool) -> None:
-    """Refuse a database whose schema is not this code's head, or migrate it when allowed."""
+def ensure_current(
+    engine: Engine, *, auto_migrate: bool, exclusive: Exclusive | None = None
+) -> None:
+    """Refuse a database whose schema is not this code's head, or migrate it when allowed.
+
+    `exclusive` is entered around the migration (the instance lock: callers that already hold
+    it pass None); the revision is read again inside, as another process may have migrated.
+    """
     current = current_revision(engine)
     head = head_revision()
     if current == head:
         return
     if auto_migrate:
-        upgrade(engine)
+        if exclusive is None:
+            upgrade(engine)
+            return
+        with exclusive(engine):
+            if current_revision(engine) != head:
+                upgrade(engine)
         return
     url = engine.url.render_as_string(hide_password=True)
     if current is None:
@@ -82,10 +176,16 @@ def ensure_current(engine: Engine, *, auto_migrate: bool) -> None:
     )
 
 
-def connect(url: str, *, auto_migrate: bool, require_schema: bool = True) -> Engine:
+def connect(
+    url: str,
+    *,
+    auto_migrate: bool,
+    require_schema: bool = True,
+    exclusive: Exclusive | None = None,
+) -> Engine:
     """An engine for `url`; with `require_schema`, a current schema (or a clear refusal)."""
     engine = make_engine(url)
     if require_schema:
         with reachable(engine):
-            ensure_current(engine, auto_migrate=auto_migrate)
+            ensure_current(engine, auto_migrate=auto_migrate, exclusive=exclusive)
     return engine

@@ -2,8 +2,9 @@
 
 `Amount(scale)` stores MW and money exactly: `NUMERIC(precision, scale)` on PostgreSQL, text on
 SQLite (whose NUMERIC affinity would turn "1.100" into a float). A value with more places than
-the column's scale is refused rather than rounded: rounding is a business decision (capacity is
-rounded down by the engine), never a side effect of storage.
+the column's scale, or too large for its precision, is refused rather than rounded (the rule
+of `biddaemon.quantities`, which the market's wire models apply too): rounding is a business
+decision (capacity is rounded down by the engine), never a side effect of storage.
 
 `UTCDateTime` refuses naive datetimes and always returns aware UTC ones.
 """
@@ -16,6 +17,8 @@ from typing import Any
 
 from sqlalchemy import DateTime, Dialect, Numeric, String
 from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from biddaemon.quantities import check_places
 
 
 class Amount(TypeDecorator[Decimal]):
@@ -41,10 +44,7 @@ class Amount(TypeDecorator[Decimal]):
             raise TypeError(f"Amount columns take Decimal, not {type(value).__name__}")
         if not value.is_finite():
             raise ValueError(f"Amount columns take finite decimals, not {value}")
-        quantum = Decimal(1).scaleb(-self.scale)
-        exact = value.quantize(quantum)
-        if exact != value:
-            raise ValueError(f"{value} has more than {self.scale} decimal places")
+        exact = check_places(value, self.scale, self.precision)  # the wire models' rule too
         return str(exact) if dialect.name == "sqlite" else exact
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:

@@ -76,7 +76,7 @@ def test_every_option_reaches_the_server(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     served: list[SandboxServer] = []
-    monkeypatch.setattr(SandboxServer, "run", lambda server: served.append(server))
+    monkeypatch.setattr(SandboxServer, "run", lambda server, **_options: served.append(server))
     arguments = [
         "sandbox",
         "--port",

@@ -116,8 +116,8 @@ class FlatpeakClient(PlatformClient):
         return self._token.live_mode
 
     def _fetch_token(self) -> LoginResponse:
-        response = self._login_http.read("GET", LOGIN)
-        return parse_flatpeak(LoginResponse, decode_json(response), what="login answer")
+        answer = self._login_http.read_json("GET", LOGIN)
+        return parse_flatpeak(LoginResponse, answer, what="login answer")
 
     def list_devices(
         self, *, reference_id: str | None = None, page_size: int = MAX_PAGE_SIZE
@@ -131,7 +131,7 @@ class FlatpeakClient(PlatformClient):
         if reference_id is not None:
             params["reference_id"] = reference_id
         for _ in range(MAX_PAGES):
-            body = decode_json(self._http.read("GET", DEVICES, params=params))
+            body = self._http.read_json("GET", DEVICES, params=params)
             page = parse_flatpeak(DeviceList, body, what="device list")
             devices.extend(page.data)
             if not page.has_more:
@@ -146,7 +146,7 @@ class FlatpeakClient(PlatformClient):
         raise BadMarketData(f"GET /devices: more than {MAX_PAGES} pages")
 
     def get_device(self, device_id: str) -> Device:
-        body = decode_json(self._http.read("GET", device_path(device_id)))
+        body = self._http.read_json("GET", device_path(device_id))
         return parse_flatpeak(Device, body, what="device")
 
     def create_device(self, device: DeviceCreate) -> Device:

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from biddaemon.errors import BiddaemonError, CredentialsRefused
-from biddaemon.markets.http import Failure, map_failure
+from biddaemon.markets.http import Failure, load_json, map_failure
 
 LOGIN = "/login"
 CREDENTIAL_VARIABLES = (
@@ -25,7 +25,7 @@ MAX_DETAIL_CHARS = 300
 def describe_error(response: httpx.Response) -> str:
     """Flatpeak's explanation as one line: `type/code: message`, or the bare `message`."""
     try:
-        body: Any = response.json()
+        body: Any = load_json(response.content)
     except ValueError:
         body = None
     if isinstance(body, dict) and isinstance(body.get("message"), str):

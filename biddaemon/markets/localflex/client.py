@@ -171,8 +171,8 @@ class LocalFlexClient(PlatformClient):
             raise
 
     def _result(self, method: str, path: str) -> Any:
-        response = self._http.read(method, path)
-        return _unwrap(decode_json(response), method=method, path=path, write=False)
+        body = self._http.read_json(method, path)
+        return _unwrap(body, method=method, path=path, write=False)
 
     def _write(
         self, method: str, path: str, payload: LocalFlexModel, read: Callable[[Any], T]

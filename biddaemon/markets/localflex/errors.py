@@ -21,7 +21,7 @@ from biddaemon.errors import (
     RejectedByMarket,
     RetryLater,
 )
-from biddaemon.markets.http import Failure, map_failure
+from biddaemon.markets.http import Failure, load_json, map_failure
 
 TOKEN_VARIABLE = "BIDDAEMON_INVENTORY__LOCALFLEX__TOKEN"  # noqa: S105 (a variable name)
 MAX_DETAIL_CHARS = 500
@@ -71,7 +71,7 @@ def _item(item: Any) -> str:
 
 def describe_error(response: httpx.Response) -> str:
     try:
-        body: Any = response.json()
+        body: Any = load_json(response.content)
     except ValueError:
         body = response.text
     return describe_body(body) or f"{response.status_code} {response.reason_phrase}".strip()

@@ -127,8 +127,8 @@ class PicloClient(PlatformClient):
 
     def _fetch_token(self) -> SecretStr:
         body = {"client_id": self.client_id, "api_key": self._api_key.get_secret_value()}
-        response = self._http.read("POST", routes.AUTH_TOKEN, json=body, authenticated=False)
-        return parse_wire(TokenResponse, decode_json(response), what="login answer").token
+        answer = self._http.read_json("POST", routes.AUTH_TOKEN, json=body, authenticated=False)
+        return parse_wire(TokenResponse, answer, what="login answer").token
 
     def list_flex_providers(self) -> list[FlexProvider]:
         return self._list(FlexProvider, routes.FLEX_PROVIDERS)
@@ -234,7 +234,7 @@ class PicloClient(PlatformClient):
     # Plumbing
 
     def _get(self, model: type[M], path: str, *, competition_id: str | None = None) -> M:
-        body = decode_json(self._http.read("GET", path))
+        body = self._http.read_json("GET", path)
         return parse_wire(model, body, competition_id=competition_id)
 
     def _list(
@@ -270,7 +270,7 @@ class PicloClient(PlatformClient):
                     competition_id=competition_id,
                 )
             seen.add(url)
-            body = decode_json(self._http.read("GET", url, params=params))
+            body = self._http.read_json("GET", url, params=params)
             params = None  # `next` already carries the query
             if isinstance(body, list):
                 items.extend(body)

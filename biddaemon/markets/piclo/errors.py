@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from biddaemon.errors import BiddaemonError, CredentialsRefused
-from biddaemon.markets.http import Failure, map_failure
+from biddaemon.markets.http import Failure, load_json, map_failure
 from biddaemon.markets.piclo import routes
 
 MAX_DETAIL_CHARS = 500
@@ -24,7 +24,7 @@ _GENERAL_KEYS = ("detail", "non_field_errors", "message", "error")
 def describe_error(response: httpx.Response) -> str:
     """The market's explanation of an error response as readable text (never empty)."""
     try:
-        body: Any = response.json()
+        body: Any = load_json(response.content)
     except ValueError:
         body = response.text.strip()
     messages = _flatten(body, "")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 from zoneinfo import ZoneInfo
@@ -32,17 +32,43 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_serializer,
+    field_validator,
     model_validator,
 )
 from pydantic_core.core_schema import SerializationInfo
 
 from biddaemon.errors import BadMarketData
+from biddaemon.markets.text import (
+    MAX_ID_CHARS,
+    MAX_NAME_CHARS,
+    MAX_REFERENCE_CHARS,
+    MAX_TEXT_CHARS,
+    check_market_id,
+    check_text,
+    check_token,
+    is_market_id,
+)
+from biddaemon.quantities import MONEY_PLACES, MW_PLACES, quantise
 
 GB_TIME = ZoneInfo("Europe/London")
-CAPACITY_PLACES = 3
-PRICE_PLACES = 2
+CAPACITY_PLACES = MW_PLACES
+PRICE_PLACES = MONEY_PLACES
 VOLTAGE_PLACES = 2
 COORDINATE_PLACES = 6
+MAX_VOLTAGE_KV = Decimal(2000)
+MAX_COORDINATE_DEGREES = Decimal(180)
+
+EARLIEST_YEAR = 2000
+LATEST_YEAR = 2200
+"""Timestamps and dates outside these years are refused: none is real, and near the limits of
+`datetime` converting to UTC or adding a day overflows."""
+MAX_DURATION = timedelta(days=366)
+MAX_ASSETS = 10_000
+MAX_BIDS = 10_000
+MAX_PERIODS = 1_000
+MAX_WINDOWS = 1_000
+"""Bounds on lists, far above any real competition, so one payload cannot make a cycle crawl."""
+"""The longest runtime or response time accepted (a billion days would overflow `timedelta`)."""
 
 # --------------------------------------------------------------------------------------------
 # Field types
@@ -75,6 +101,38 @@ def _non_negative(value: Decimal) -> Decimal:
     return value
 
 
+def _capacity_limit(value: Decimal) -> Decimal:
+    """A limit we bid against (qualifying capacity, capacity required): rounded DOWN to 3 places.
+
+    The market's own numbers have 3 places; more is float noise (`2.4000000000000004`). Rounding
+    down means a bid built on it can never exceed the real limit (by at most 1 kW less), which an
+    FSP prefers to losing the whole competition to a refused payload.
+    """
+    return quantise(value, MW_PLACES, ROUND_DOWN)
+
+
+def _capacity_reported(value: Decimal) -> Decimal:
+    """A capacity the market reports back (a stored bid, a result): the NEAREST 3-place value.
+
+    It echoes a capacity we sent with 3 places, so float noise either side must land on it again.
+    """
+    return quantise(value, MW_PLACES, ROUND_HALF_EVEN)
+
+
+def _price(value: Decimal) -> Decimal:
+    """£ to 2 places, rounded half-up as `format_price` sends them, so a stored rate matches."""
+    return quantise(value, MONEY_PLACES, ROUND_HALF_UP)
+
+
+def _bounded(limit: Decimal) -> Callable[[Decimal], Decimal]:
+    def check(value: Decimal) -> Decimal:
+        if value.copy_abs() > limit:
+            raise ValueError(f"must be at most {limit} in magnitude")
+        return value
+
+    return check
+
+
 def _fixed(places: int, rounding: str) -> Callable[[Decimal], str]:
     exponent = Decimal(1).scaleb(-places)
 
@@ -91,21 +149,34 @@ Capacity = Annotated[
     Decimal,
     BeforeValidator(_to_decimal),
     AfterValidator(_non_negative),
+    AfterValidator(_capacity_limit),
     PlainSerializer(format_capacity, return_type=str, when_used="json"),
 ]
-"""MW; sent with 3 places, rounded down (rounding up could break a limit)."""
+"""MW, held and sent with 3 places, rounded down (rounding up could break a limit); at most
+what an `Amount(14, 3)` column holds (`biddaemon.quantities`)."""
+
+ReportedCapacity = Annotated[
+    Decimal,
+    BeforeValidator(_to_decimal),
+    AfterValidator(_non_negative),
+    AfterValidator(_capacity_reported),
+    PlainSerializer(format_capacity, return_type=str, when_used="json"),
+]
+"""MW the market reports back (stored bids, results): held with 3 places, nearest."""
 
 Price = Annotated[
     Decimal,
     BeforeValidator(_to_decimal),
+    AfterValidator(_price),
     PlainSerializer(format_price, return_type=str, when_used="json"),
 ]
-"""£ per unit of the rate's type; sent with 2 places."""
+"""£ per unit of the rate's type; held and sent with 2 places; fits an `Amount(14, 2)`."""
 
 Voltage = Annotated[
     Decimal,
     BeforeValidator(_to_decimal),
     AfterValidator(_non_negative),
+    AfterValidator(_bounded(MAX_VOLTAGE_KV)),
     PlainSerializer(_fixed(VOLTAGE_PLACES, ROUND_HALF_UP), return_type=str, when_used="json"),
 ]
 """kV, e.g. "22.00"."""
@@ -113,17 +184,47 @@ Voltage = Annotated[
 Coordinate = Annotated[
     Decimal,
     BeforeValidator(_to_decimal),
+    AfterValidator(_bounded(MAX_COORDINATE_DEGREES)),
     PlainSerializer(_fixed(COORDINATE_PLACES, ROUND_HALF_UP), return_type=str, when_used="json"),
 ]
 """Degrees of latitude or longitude [assumed: sent as a decimal string]."""
 
 
+def _year_in_range(year: int) -> None:
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+        raise ValueError(f"year {year} is outside {EARLIEST_YEAR}..{LATEST_YEAR}")
+
+
 def _utc(value: datetime) -> datetime:
+    _year_in_range(value.year)  # before converting: near datetime's limits that overflows
     return value.astimezone(UTC)
 
 
+def _market_date(value: date) -> date:
+    _year_in_range(value.year)
+    return value
+
+
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_utc)]
-"""A timestamp that carried an offset (naive ones are refused), held in UTC."""
+"""A timestamp that carried an offset (naive ones are refused), held in UTC; years 2000..2200."""
+
+MarketDate = Annotated[date, AfterValidator(_market_date)]
+"""A calendar date; years 2000..2200."""
+
+MarketId = Annotated[str, AfterValidator(check_market_id)]
+"""An id the market issued: 1..64 URL-safe characters (fits a String(64) and one path segment)."""
+
+Name = Annotated[str, AfterValidator(check_text(MAX_NAME_CHARS))]
+"""A free text (a name): storable (no NUL, no lone surrogate) and at most 256 characters."""
+
+Reference = Annotated[str, AfterValidator(check_text(MAX_REFERENCE_CHARS))]
+"""A reference or code (ours or the market's): storable and at most 128 characters."""
+
+Code = Annotated[str, AfterValidator(check_text(MAX_ID_CHARS))]
+"""A short code such as an unknown competition type: storable and at most 64 characters."""
+
+LongText = Annotated[str, AfterValidator(check_text(MAX_TEXT_CHARS))]
+"""An explanation (a rejection reason): storable and at most 2,000 characters."""
 
 _DURATION = re.compile(
     r"^(?:(?P<days>\d+)T)?(?P<hours>\d{2,}):(?P<minutes>[0-5]\d):(?P<seconds>[0-5]\d)$"
@@ -131,16 +232,23 @@ _DURATION = re.compile(
 
 
 def parse_max_runtime(text: str) -> timedelta:
-    """`[D]THH:MM:SS` -> timedelta: `"1T01:30:00"` is 1 day 1.5 hours, `"02:00:00"` two hours."""
-    match = _DURATION.match(text.strip()) if isinstance(text, str) else None
+    """`[D]THH:MM:SS` -> timedelta: `"1T01:30:00"` is 1 day 1.5 hours, `"02:00:00"` two hours.
+
+    At most `MAX_DURATION` (a ValueError beyond it, never an OverflowError).
+    """
+    stripped = text.strip() if isinstance(text, str) else None
+    match = _DURATION.match(stripped) if stripped is not None and len(stripped) <= 40 else None
     if match is None:
         raise ValueError(f"expected a duration as [D]THH:MM:SS, got {str(text)[:40]!r}")
-    return timedelta(
-        days=int(match["days"] or 0),
-        hours=int(match["hours"]),
-        minutes=int(match["minutes"]),
-        seconds=int(match["seconds"]),
+    seconds = (
+        int(match["days"] or 0) * 86400
+        + int(match["hours"]) * 3600
+        + int(match["minutes"]) * 60
+        + int(match["seconds"])
     )
+    if seconds > MAX_DURATION.total_seconds():
+        raise ValueError(f"a duration must be at most {MAX_DURATION.days} days")
+    return timedelta(seconds=seconds)
 
 
 def format_max_runtime(value: timedelta) -> str:
@@ -155,13 +263,27 @@ def format_max_runtime(value: timedelta) -> str:
     return f"{value.days}T{clock}" if value.days else clock
 
 
-def _duration(value: object) -> object:
-    return parse_max_runtime(value) if isinstance(value, str) else value
+def _duration(value: object) -> timedelta:
+    if isinstance(value, str):
+        return parse_max_runtime(value)
+    if not isinstance(value, timedelta):
+        raise ValueError(f"expected a duration as [D]THH:MM:SS, got {type(value).__name__}")
+    return value
+
+
+def _duration_in_range(value: timedelta) -> timedelta:
+    """What `format_max_runtime` can send back: whole seconds, 0..MAX_DURATION."""
+    if value < timedelta(0) or value > MAX_DURATION:
+        raise ValueError(f"a duration must be between 0 and {MAX_DURATION.days} days")
+    if value.microseconds:
+        raise ValueError("a duration is in whole seconds")
+    return value
 
 
 Duration = Annotated[
     timedelta,
     BeforeValidator(_duration),
+    AfterValidator(_duration_in_range),
     PlainSerializer(format_max_runtime, return_type=str, when_used="json"),
 ]
 """A duration on the wire as `[D]THH:MM:SS` (max_runtime, response_time, ...)."""
@@ -170,8 +292,10 @@ _LOCAL_TIME = re.compile(r"^(?P<hour>[01]\d|2[0-4]):(?P<minute>[0-5]\d)(?::(?P<s
 
 
 def _local_time(value: object) -> object:
-    if not isinstance(value, str):
+    if isinstance(value, time):
         return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected a local time of day as HH:MM, got {type(value).__name__}")
     match = _LOCAL_TIME.match(value.strip())
     if match is None:
         raise ValueError(f"expected a local time of day as HH:MM, got {value[:40]!r}")
@@ -376,8 +500,8 @@ def _competition_id_in(data: Any) -> str | None:
     if isinstance(data, dict):
         for key in ("competition_id", "id"):
             value = data.get(key)
-            if isinstance(value, str) and value:
-                return value
+            if is_market_id(value):  # it is recorded with the error: never an unstorable one
+                return str(value)
     return None
 
 
@@ -390,6 +514,12 @@ class TokenResponse(WireModel):
 
     token: SecretStr
 
+    @field_validator("token", mode="after")
+    @classmethod
+    def _header_safe(cls, value: SecretStr) -> SecretStr:
+        check_token(value.get_secret_value())  # it goes in every request's headers
+        return value
+
     @field_serializer("token", when_used="json")
     def _dump_token(self, value: SecretStr, info: SerializationInfo) -> str:
         context = info.context or {}
@@ -399,8 +529,8 @@ class TokenResponse(WireModel):
 class FlexProvider(WireModel):
     """An organisation the machine user belongs to; its id goes in `provider` on asset bodies."""
 
-    id: str
-    name: str | None = None
+    id: MarketId
+    name: Name | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -410,8 +540,8 @@ class FlexProvider(WireModel):
 class AssetSelection(WireModel):
     """Which Flex and Planned Assets (by id) a ballot or an opportunity covers."""
 
-    flex: tuple[str, ...] = ()
-    planned: tuple[str, ...] = ()
+    flex: tuple[MarketId, ...] = Field(default=(), max_length=MAX_ASSETS)
+    planned: tuple[MarketId, ...] = Field(default=(), max_length=MAX_ASSETS)
 
     @property
     def is_empty(self) -> bool:
@@ -421,7 +551,7 @@ class AssetSelection(WireModel):
 class BiddingOpportunity(WireModel):
     """An open competition the provider qualifies for, with its qualifying assets."""
 
-    competition_id: str
+    competition_id: MarketId
     assets: AssetSelection = AssetSelection()
     total_capacity: Capacity
 
@@ -429,8 +559,8 @@ class BiddingOpportunity(WireModel):
 class ServiceWindow(WireModel):
     """When, on which days, and how much flexibility the SO wants; times are GB local."""
 
-    id: str
-    name: str | None = None
+    id: MarketId
+    name: Name | None = None
     start_time: LocalTime
     end_time: LocalTime
     days: tuple[Weekday, ...] = Field(min_length=1)
@@ -465,11 +595,11 @@ class ServiceWindow(WireModel):
 class ServicePeriod(WireModel):
     """A date range (end EXCLUSIVE) during which its windows apply."""
 
-    id: str
-    name: str | None = None
-    start_date: date
-    end_date: date
-    service_windows: tuple[ServiceWindow, ...] = ()
+    id: MarketId
+    name: Name | None = None
+    start_date: MarketDate
+    end_date: MarketDate
+    service_windows: tuple[ServiceWindow, ...] = Field(default=(), max_length=MAX_WINDOWS)
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> ServicePeriod:
@@ -488,24 +618,27 @@ class Competition(WireModel):
     `known_type` and `required_rate_types` are None and the engine must refuse to bid.
     """
 
-    id: str
-    reference: str | None = None
-    name: str | None = None
-    operator_name: str | None = None
+    id: MarketId
+    reference: Reference | None = None
+    name: Name | None = None
+    operator_name: Name | None = None
     status: CompetitionStatus
-    type: CompetitionType | str = Field(union_mode="left_to_right")
+    type: CompetitionType | Code = Field(union_mode="left_to_right")
     need_direction: NeedDirection
     competition_open: UtcDatetime
     competition_close: UtcDatetime
     availability_guide_price: Price | None = None
     utilisation_guide_price: Price | None = None
     service_fee_guide_price: Price | None = None
-    service_periods: tuple[ServicePeriod, ...] = ()
+    service_periods: tuple[ServicePeriod, ...] = Field(default=(), max_length=MAX_PERIODS)
 
     @model_validator(mode="after")
     def _consistent(self) -> Competition:
         if self.competition_close <= self.competition_open:
             raise ValueError("competition_close must be after competition_open")
+        periods = [period.id for period in self.service_periods]
+        if len(set(periods)) != len(periods):
+            raise ValueError("a service period id appears twice")
         seen: set[str] = set()
         for window in self.windows:
             if window.id in seen:
@@ -580,10 +713,10 @@ class BidRequest(WireModel):
 
     _wire: ClassVar[WireRole] = "request"
 
-    service_window_id: str
+    service_window_id: MarketId
     capacity: Capacity
     max_runtime: Duration | None = None
-    rates: tuple[Rate, ...] = Field(min_length=1)
+    rates: tuple[Rate, ...] = Field(min_length=1, max_length=len(RateType))
 
 
 class BallotRequest(WireModel):
@@ -594,47 +727,55 @@ class BallotRequest(WireModel):
 
     _wire: ClassVar[WireRole] = "request"
 
-    competition_id: str
-    bids: tuple[BidRequest, ...] = Field(min_length=1)
+    competition_id: MarketId
+    bids: tuple[BidRequest, ...] = Field(min_length=1, max_length=MAX_BIDS)
     assets: AssetSelection | None = None
 
 
 class Bid(WireModel):
-    """A bid as the market stored it (with its id)."""
+    """A bid as the market stored it (with its id).
 
-    id: str
-    service_window_id: str
-    capacity: Capacity
+    `rates` is required (a stored bid always has at least one): reconciliation compares them
+    with what we sent, so a bid without them is bad market data here, not a KeyError there.
+    """
+
+    id: MarketId
+    service_window_id: MarketId
+    capacity: ReportedCapacity
     max_runtime: Duration | None = None
-    rates: tuple[Rate, ...] = ()
+    rates: tuple[Rate, ...] = Field(min_length=1, max_length=len(RateType))
 
 
 class Ballot(WireModel):
-    """A stored ballot; only the latest (`active`) one of a competition counts."""
+    """A stored ballot; only the latest (`active`) one of a competition counts.
 
-    id: str
-    competition_id: str
+    `bids` is required and never empty (the market stores no ballot without bids), so
+    reconciliation can always read what a listed ballot holds.
+    """
+
+    id: MarketId
+    competition_id: MarketId
     created: UtcDatetime
     active: bool = False
     assets: AssetSelection | None = None
-    bids: tuple[Bid, ...] = ()
+    bids: tuple[Bid, ...] = Field(min_length=1, max_length=MAX_BIDS)
 
 
 class BidResult(WireModel):
-    bid_id: str
-    ballot_id: str | None = None
-    service_window_id: str
+    bid_id: MarketId
+    ballot_id: MarketId | None = None
+    service_window_id: MarketId
     status: BidResultStatus
-    capacity: Capacity
-    rejection_reason: str | None = None
+    capacity: ReportedCapacity
+    rejection_reason: LongText | None = None
 
 
 class BidResults(WireModel):
     """`GET /bid-results/v1/{id}/`: pending (no results yet) or published."""
 
-    competition_id: str
+    competition_id: MarketId
     status: ResultsStatus
-    results: tuple[BidResult, ...] = ()
+    results: tuple[BidResult, ...] = Field(default=(), max_length=MAX_BIDS)
 
 
 # --------------------------------------------------------------------------------------------
@@ -652,7 +793,7 @@ def _postcode_or_position(
 
 class _FlexAssetFields(WireModel):
     connection_status: ConnectionStatus | None = None
-    postcode: str | None = None
+    postcode: Reference | None = None
     latitude: Coordinate | None = None
     longitude: Coordinate | None = None
     active_export_capacity: Capacity | None = None  # [assumed]
@@ -668,14 +809,14 @@ class FlexAssetCreate(_FlexAssetFields):
 
     _wire: ClassVar[WireRole] = "request"
 
-    provider: str
-    ref: str
-    name: str
+    provider: Reference
+    ref: Reference
+    name: Name
     status: AssetStatus
-    asset_category: str
-    asset_type: str
+    asset_category: Reference
+    asset_type: Reference
     voltage_level: Voltage
-    country_code: str = Field(min_length=2, max_length=2)
+    country_code: Code = Field(min_length=2, max_length=2)
 
     @model_validator(mode="after")
     def _located(self) -> FlexAssetCreate:
@@ -688,26 +829,26 @@ class FlexAssetUpdate(_FlexAssetFields):
 
     _wire: ClassVar[WireRole] = "patch"
 
-    name: str | None = None
+    name: Name | None = None
     status: AssetStatus | None = None
-    asset_category: str | None = None
-    asset_type: str | None = None
+    asset_category: Reference | None = None
+    asset_type: Reference | None = None
     voltage_level: Voltage | None = None
-    country_code: str | None = None
+    country_code: Code | None = None
 
 
 class FlexAsset(_FlexAssetFields):
     """A Flex Asset as the market holds it."""
 
-    id: str
-    provider: str
-    ref: str
-    name: str
+    id: MarketId
+    provider: Reference
+    ref: Reference
+    name: Name
     status: AssetStatus
-    asset_category: str
-    asset_type: str
+    asset_category: Reference
+    asset_type: Reference
     voltage_level: Voltage
-    country_code: str
+    country_code: Code
     created: UtcDatetime | None = None
     modified: UtcDatetime | None = None
 
@@ -717,9 +858,9 @@ class FlexAsset(_FlexAssetFields):
 
 
 class _PlannedAssetFields(WireModel):
-    competition_reference: str | None = None
-    operator_name: str | None = None
-    estimated_asset_count: int | None = Field(default=None, ge=1)
+    competition_reference: Reference | None = None
+    operator_name: Name | None = None
+    estimated_asset_count: int | None = Field(default=None, ge=1, le=10**9)
     maximum_runtime: Duration | None = None
 
 
@@ -728,11 +869,11 @@ class PlannedAssetCreate(_PlannedAssetFields):
 
     _wire: ClassVar[WireRole] = "request"
 
-    provider: str
-    reference: str
-    name: str
+    provider: Reference
+    reference: Reference
+    name: Name
     voltage_level: Voltage
-    asset_type: str
+    asset_type: Reference
     capacity_type: CapacityType
     capacity_value: Capacity
 
@@ -742,20 +883,20 @@ class PlannedAssetUpdate(_PlannedAssetFields):
 
     _wire: ClassVar[WireRole] = "patch"
 
-    name: str | None = None
+    name: Name | None = None
     voltage_level: Voltage | None = None
-    asset_type: str | None = None
+    asset_type: Reference | None = None
     capacity_type: CapacityType | None = None
     capacity_value: Capacity | None = None
 
 
 class PlannedAsset(_PlannedAssetFields):
-    id: str
-    provider: str
-    reference: str
-    name: str
+    id: MarketId
+    provider: Reference
+    reference: Reference
+    name: Name
     voltage_level: Voltage
-    asset_type: str
+    asset_type: Reference
     capacity_type: CapacityType
     capacity_value: Capacity
     created: UtcDatetime | None = None
@@ -769,10 +910,10 @@ class PlannedAsset(_PlannedAssetFields):
 class Obligation(WireModel):
     """A contractual obligation that an accepted bid became."""
 
-    id: str
-    competition_id: str | None = None
-    bid_id: str | None = None
-    service_window_id: str | None = None
+    id: MarketId
+    competition_id: MarketId | None = None
+    bid_id: MarketId | None = None
+    service_window_id: MarketId | None = None
     start: UtcDatetime | None = None
     end: UtcDatetime | None = None
-    capacity: Capacity | None = None
+    capacity: ReportedCapacity | None = None

@@ -20,7 +20,7 @@ from biddaemon.errors import (
     RejectedByMarket,
     RetryLater,
 )
-from biddaemon.markets.http import Failure, map_failure
+from biddaemon.markets.http import Failure, load_json, map_failure
 from biddaemon.markets.tensor.models import ErrorCode, TensorError
 
 API_KEY_VARIABLE = "BIDDAEMON_INVENTORY__TENSOR__API_KEY"
@@ -41,7 +41,7 @@ def envelope_error(body: Any) -> TensorError | None:
 def describe_error(response: httpx.Response) -> str:
     """Tensor's explanation: `code: message` from the envelope, else the body's text."""
     try:
-        body: Any = response.json()
+        body: Any = load_json(response.content)
     except ValueError:
         body = None
     error = envelope_error(body)
@@ -76,7 +76,7 @@ def to_biddaemon_error(failure: Failure) -> BiddaemonError:
     """Map one failed Tensor exchange; every Tensor call fails through here."""
     if failure.response is not None and failure.status_code != 429:
         try:
-            body: Any = failure.response.json()
+            body: Any = load_json(failure.response.content)
         except ValueError:
             body = None
         error = envelope_error(body)

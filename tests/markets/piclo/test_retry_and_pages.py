@@ -75,6 +75,7 @@ def test_stamina_schedules_exactly_the_retry_after_wait(
     slept: list[float] = []
     monkeypatch.setattr(tenacity.nap, "time", SimpleNamespace(sleep=slept.append))
     scheduled: list[float] = []
+    ours = stamina.instrumentation.get_on_retry_hooks()
     stamina.instrumentation.set_on_retry_hooks([lambda details: scheduled.append(details.wait_for)])
     market.on(
         "GET",
@@ -87,7 +88,7 @@ def test_stamina_schedules_exactly_the_retry_after_wait(
         with stamina.set_testing(False):
             client.get_competition("z8mpC6x")
     finally:
-        stamina.instrumentation.set_on_retry_hooks(None)
+        stamina.instrumentation.set_on_retry_hooks(ours)
     assert scheduled == [2.0, 5.0]
     assert slept == [2.0, 5.0]
 
