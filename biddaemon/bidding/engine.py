@@ -31,15 +31,9 @@ from operator import attrgetter
 from typing import Any
 
 from biddaemon.bidding import rules
-from biddaemon.bidding.allocation import (
-    AssetKey,
-    AssetShare,
-    Collected,
-    Fleet,
-    Holdings,
-    WindowAllocator,
-)
+from biddaemon.bidding.allocation import AssetKey, AssetShare, Fleet, WindowAllocator
 from biddaemon.bidding.fingerprint import both_fingerprints, content_fingerprint
+from biddaemon.bidding.holdings import Collected, Holdings
 from biddaemon.bidding.overlap import pattern
 from biddaemon.bidding.plan import BallotPlan, BidSource, Decision, PlannedBid
 from biddaemon.bidding.record import RECORD_VERSION, jsonable, window_entry

@@ -17,7 +17,7 @@ from sqlalchemy import exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from biddaemon.bidding import priority
-from biddaemon.bidding.allocation import Holdings
+from biddaemon.bidding.holdings import Holdings
 from biddaemon.bidding.record import commitments_from_record
 from biddaemon.store.models import (
     Allocation,
