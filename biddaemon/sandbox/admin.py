@@ -8,7 +8,7 @@ Endpoints::
     GET  /_sandbox/faults           the faults in force, with what is left of their count
     POST /_sandbox/faults           one fault or a list (see faults.py), e.g.
                                     {"kind": "error", "endpoint": "submit_ballot", "status": 503,
-                                     "count": 2}
+                                     "count": 2} or {"kind": "late_ballot", "seconds": 20}
     DELETE /_sandbox/faults         clear them all
     POST /_sandbox/reset            {"seed": N?, "start": "...Z"?}: the market as it started
     POST /_sandbox/scenario         {"path": "file.json"} or {"scenario": {...}} (scenario.py)
@@ -82,6 +82,9 @@ class FaultOut(BaseModel):
     status: int
     seconds: float
     then: str
+    path_contains: str | None
+    remove: list[str]
+    replace: dict[str, Any]
     remaining: int | None
     fired: int
 

@@ -8,26 +8,54 @@ cleared. Kinds:
     error            answer `status` (500, 502 or 503) without handling the request
     rate_limit       answer 429 with `Retry-After: seconds` without handling the request
     drop             close the connection without any response; the request is not handled
-    malformed        handle the request, then send a truncated, unparseable JSON body
+    malformed        handle the request, then send a truncated, unparseable JSON body; or, with
+                     `remove` and/or `replace`, the answer as valid JSON with those changes: data
+                     a client can parse but should refuse (see `rewrite`)
     ambiguous_ballot store the ballot, then drop the connection (`then: "drop"`) or answer 500
                      (`then: "error"`); only for submit_ballot
+    late_ballot      read the ballot, hold it for `seconds` of the market's clock, and only then
+                     store it, even if the client has gone away meanwhile (timed out, killed);
+                     a client still waiting gets what `then` says; only for submit_ballot. A
+                     frozen clock holds it until the clock is moved; a reset forgets it.
+
+Without a fault, a request whose client has gone before it is handled (e.g. during `latency`) is
+never handled: the market does not store what nobody waits for. `late_ballot` is the exception
+a real market can make, when it stores a write long after the writer gave up on it.
+
+`path_contains` narrows any fault to requests whose path contains that text, e.g. one
+competition's id, so one listing can misbehave while the others answer normally.
 
 On the command line a fault is `KIND[:OPERATION][,key=value...]`, for example
-`error:submit_ballot,status=503,count=2` or `latency,seconds=0.5,rate=0.1`.
+`error:submit_ballot,status=503,count=2`, `latency,seconds=0.5,rate=0.1` or
+`malformed:list_ballots,remove=*.bids;*.assets` (several paths separated by `;`; `replace` takes
+`PATH=VALUE` pairs, each VALUE read as JSON when it parses, else as text).
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import threading
 from dataclasses import dataclass
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from biddaemon.sandbox.ids import seeded
 from biddaemon.sandbox.operations import ANY_OPERATION, MARKET_OPERATIONS, SUBMIT_BALLOT
 
-FaultKind = Literal["latency", "error", "rate_limit", "drop", "malformed", "ambiguous_ballot"]
+FaultKind = Literal[
+    "latency", "error", "rate_limit", "drop", "malformed", "ambiguous_ballot", "late_ballot"
+]
+_BALLOT_ONLY: tuple[str, ...] = ("ambiguous_ballot", "late_ballot")
+_TEXT_OPTIONS = frozenset({"path_contains", "remove", "replace"})  # never read as numbers
 
 
 class FaultSpec(BaseModel):
@@ -43,9 +71,46 @@ class FaultSpec(BaseModel):
     rate: float = Field(default=1.0, gt=0, le=1, description="probability that a match fires")
     status: Literal[500, 502, 503] = Field(default=503, description="for error")
     seconds: float = Field(
-        default=1.0, gt=0, le=600, description="latency delay, or the Retry-After of rate_limit"
+        default=1.0,
+        gt=0,
+        le=600,
+        description="latency delay, the Retry-After of rate_limit, or how long late_ballot "
+        "holds the ballot (market-clock seconds) before storing it",
     )
-    then: Literal["drop", "error"] = Field(default="drop", description="for ambiguous_ballot")
+    then: Literal["drop", "error"] = Field(
+        default="drop", description="for ambiguous_ballot and late_ballot"
+    )
+    path_contains: str | None = Field(
+        default=None, min_length=1, description="only requests whose path contains this text"
+    )
+    remove: tuple[str, ...] = Field(
+        default=(),
+        description="for malformed: dotted paths to delete from the JSON answer (* matches "
+        "every item), e.g. *.bids or *.bids.*.rates",
+    )
+    replace: dict[str, Any] = Field(
+        default_factory=dict,
+        description="for malformed: dotted paths set to these values in the JSON answer, e.g. "
+        '{"*.bids.*.max_runtime": "1000000000T00:00:00"}',
+    )
+
+    @field_validator("remove", mode="before")
+    @classmethod
+    def _paths_from_text(cls, value: Any) -> Any:
+        return [p for p in value.split(";") if p] if isinstance(value, str) else value
+
+    @field_validator("replace", mode="before")
+    @classmethod
+    def _pairs_from_text(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        pairs: dict[str, Any] = {}
+        for pair in filter(None, value.split(";")):
+            path, equals, text = pair.partition("=")
+            if not equals or not path:
+                raise ValueError(f"replace takes PATH=VALUE pairs, not {pair!r}")
+            pairs[path] = _json_or_text(text)
+        return pairs
 
     @model_validator(mode="after")
     def _check_endpoint(self) -> Self:
@@ -54,12 +119,21 @@ class FaultSpec(BaseModel):
                 f"unknown endpoint {self.endpoint!r}; use * or one of "
                 + ", ".join(MARKET_OPERATIONS)
             )
-        if self.kind == "ambiguous_ballot" and self.endpoint not in (ANY_OPERATION, SUBMIT_BALLOT):
-            raise ValueError("ambiguous_ballot only applies to submit_ballot")
+        if self.kind in _BALLOT_ONLY and self.endpoint not in (ANY_OPERATION, SUBMIT_BALLOT):
+            raise ValueError(f"{self.kind} only applies to submit_ballot")
+        if (self.remove or self.replace) and self.kind != "malformed":
+            raise ValueError("remove and replace only apply to malformed")
         return self
 
-    def targets(self, operation: str) -> bool:
-        if self.kind == "ambiguous_ballot":
+    @property
+    def rewrites(self) -> bool:
+        """A malformed fault that edits the answer instead of truncating it."""
+        return bool(self.remove or self.replace)
+
+    def targets(self, operation: str, path: str = "") -> bool:
+        if self.path_contains is not None and self.path_contains not in path:
+            return False
+        if self.kind in _BALLOT_ONLY:
             return operation == SUBMIT_BALLOT
         return self.endpoint in (ANY_OPERATION, operation)
 
@@ -75,7 +149,7 @@ class FaultSpec(BaseModel):
             key, equals, value = pair.partition("=")
             if not equals:
                 raise ValueError(f"fault option {pair!r} is not key=value")
-            fields[key] = _scalar(value)
+            fields[key] = value if key in _TEXT_OPTIONS else _scalar(value)
         try:
             return cls.model_validate(fields)
         except ValidationError as error:
@@ -84,6 +158,57 @@ class FaultSpec(BaseModel):
                 for e in error.errors()
             )
             raise ValueError(f"invalid fault {text!r}: {problems}") from None
+
+
+def _json_or_text(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def rewrite(document: Any, spec: FaultSpec) -> Any:
+    """A copy of a JSON document with `spec.remove` deleted and `spec.replace` set.
+
+    Paths are dotted keys or list indexes; `*` is every item of a list (or value of an object).
+    A path that names nothing is ignored, except that `replace` adds a missing last key.
+    """
+    edited = copy.deepcopy(document)
+
+    def delete(node: Any, key: Any) -> None:
+        del node[key]
+
+    for path in spec.remove:
+        _visit(edited, path.split("."), delete, create=False)
+    for path, value in spec.replace.items():
+
+        def assign(node: Any, key: Any, value: Any = value) -> None:
+            node[key] = copy.deepcopy(value)
+
+        _visit(edited, path.split("."), assign, create=True)
+    return edited
+
+
+def _visit(node: Any, keys: list[str], action: Any, *, create: bool) -> None:
+    head, rest = keys[0], keys[1:]
+    found: list[Any]
+    if isinstance(node, list):
+        if head == "*":
+            found = list(range(len(node)))
+        else:
+            found = [int(head)] if head.isdigit() and int(head) < len(node) else []
+        # Deleting from a list shifts what follows: work from the end.
+        found.reverse()
+    elif isinstance(node, dict):
+        wanted = head in node or (create and not rest)
+        found = list(node) if head == "*" else [head] if wanted else []
+    else:
+        found = []
+    for key in found:
+        if rest:
+            _visit(node[key], rest, action, create=create)
+        else:
+            action(node, key)
 
 
 def _scalar(text: str) -> int | float | str:
@@ -130,7 +255,7 @@ class FaultPlan:
         with self._lock:
             self._faults.clear()
 
-    def take(self, operation: str) -> tuple[list[FaultSpec], FaultSpec | None]:
+    def take(self, operation: str, path: str = "") -> tuple[list[FaultSpec], FaultSpec | None]:
         """The latency faults and the (first) other fault that fire for this request.
 
         Each matching fault draws against its rate; a fault that fires uses up one of its count.
@@ -140,7 +265,7 @@ class FaultPlan:
         with self._lock:
             for fault in list(self._faults):
                 spec = fault.spec
-                if not spec.targets(operation):
+                if not spec.targets(operation, path):
                     continue
                 if spec.kind != "latency" and other is not None:
                     continue

@@ -3,7 +3,9 @@
 A raw ASGI middleware around the FastAPI app, because some faults are below HTTP: to drop a
 connection without any response, the gateway returns a value other than None to uvicorn, which
 then closes the transport without writing a byte (an app that merely returns without responding
-would get uvicorn's own 500 instead). Admin requests (`/_sandbox/...`) are neither logged nor
+would get uvicorn's own 500 instead). A late ballot is read in full at once and handed to the app
+later from that copy, because uvicorn answers "disconnected" to a read after the client has gone,
+and the market must store it all the same. Admin requests (`/_sandbox/...`) are neither logged nor
 faulted, so tests can always inspect and repair the market.
 """
 
@@ -13,11 +15,12 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import timedelta
 from typing import Any, Final
 
 from starlette.routing import Match, Router
 
-from biddaemon.sandbox.faults import FaultSpec
+from biddaemon.sandbox.faults import FaultSpec, rewrite
 from biddaemon.sandbox.operations import MARKET_OPERATIONS
 from biddaemon.sandbox.runtime import Sandbox
 from biddaemon.sandbox.traffic import Exchange
@@ -30,6 +33,7 @@ App = Callable[[Scope, Receive, Send], Awaitable[Any]]
 
 ADMIN_PREFIX: Final = "/_sandbox"
 DROP: Final = "biddaemon-sandbox: connection dropped on purpose"
+HOLD_POLL_SECONDS: Final = 0.05
 
 _ERROR_BODIES: Final[dict[int, tuple[bytes, bytes]]] = {
     500: (b"text/html; charset=utf-8", b"<h1>Server Error (500)</h1>"),
@@ -122,7 +126,7 @@ class Gateway:
         delays: list[FaultSpec] = []
         fault: FaultSpec | None = None
         if operation is not None and operation in MARKET_OPERATIONS:  # not /openapi.json
-            delays, fault = self.sandbox.faults.take(operation)
+            delays, fault = self.sandbox.faults.take(operation, scope["path"])
         exchange.fault = (
             ",".join([d.kind for d in delays] + ([fault.kind] if fault else [])) or None
         )
@@ -151,12 +155,18 @@ class Gateway:
             return None
         if fault.kind == "drop":
             return DROP
+        if fault.kind == "late_ballot":
+            held = await self._hold(fault, receive)
+            if held is None:
+                return DROP
+            receive = held
         captured = _Captured()
         await self.app(scope, receive, captured.send)
         if fault.kind == "malformed":
-            await captured.replay(send, bytes(captured.body[: len(captured.body) // 2]) or b"{")
+            await captured.replay(send, _malformed(fault, bytes(captured.body)))
             return None
-        # ambiguous_ballot: the ballot was stored (201); the client must not learn that.
+        # ambiguous_ballot or late_ballot: the ballot was stored (201); the client must not
+        # learn that. (uvicorn discards what is sent to a client that has gone.)
         if captured.status != 201:
             await captured.replay(send)
             return None
@@ -165,3 +175,49 @@ class Gateway:
         content_type, body = _ERROR_BODIES[500]
         await _respond(send, 500, content_type, body)
         return None
+
+    async def _hold(self, fault: FaultSpec, receive: Receive) -> Receive | None:
+        """Read the whole request now, wait `fault.seconds` on the market's clock (a frozen
+        clock holds it until moved), and return a receive that replays it; None when there is
+        nothing to store (the client left before its body arrived, or the market was reset
+        meanwhile and no longer knows the request)."""
+        market = self.sandbox.market
+        due = self.sandbox.clock.now() + timedelta(seconds=fault.seconds)
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return None
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                break
+        clock = self.sandbox.clock
+        while (left := (due - clock.now()).total_seconds()) > 0:
+            if self.sandbox.market is not market:
+                return None
+            speed = clock.speed
+            await asyncio.sleep(min(HOLD_POLL_SECONDS, left / speed if speed else left))
+        if self.sandbox.market is not market:
+            return None
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return {"type": "http.disconnect"}
+            replayed = True
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+        return replay
+
+
+def _malformed(fault: FaultSpec, body: bytes) -> bytes:
+    """The answer cut in half (unparseable), or, for a rewriting fault, edited as JSON."""
+    if fault.rewrites:
+        try:
+            document = json.loads(body)
+        except ValueError:
+            pass
+        else:
+            return json.dumps(rewrite(document, fault)).encode()
+    return body[: len(body) // 2] or b"{"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import pytest
 import stamina
@@ -20,6 +22,27 @@ from biddaemon.store.database import make_engine
 START = datetime(2027, 1, 5, 10, tzinfo=UTC)
 SEED = 7
 LONG_TOKENS = 10 * 365 * 24 * 3600
+
+T = TypeVar("T")
+
+
+def wait_until(
+    predicate: Callable[[], T | None],
+    timeout: float,
+    *,
+    what: str | Callable[[], str] = "",
+    interval: float = 0.05,
+) -> T:
+    """Poll `predicate` until it returns something truthy, which is returned; fail after
+    `timeout` seconds naming `what` (text, or a function giving it, e.g. a log's tail).
+    Tests wait on a condition, never for a fixed time."""
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        if time.monotonic() >= deadline:
+            said = what() if callable(what) else what
+            raise AssertionError(f"not within {timeout} s: {said or predicate!r}")
+        time.sleep(interval)
+    return value
 
 
 def market_env(base_url: str) -> dict[str, str]:

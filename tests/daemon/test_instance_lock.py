@@ -9,8 +9,11 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import IO
 
 import pytest
+
+from tests.daemon.conftest import wait_until
 
 HOLD = textwrap.dedent(
     """
@@ -43,22 +46,35 @@ def start(url: str, mode: str) -> subprocess.Popen[str]:
     )
 
 
+class Pipe:
+    """What a process has written to one of its pipes so far, read without blocking."""
+
+    def __init__(self, stream: IO[str] | None) -> None:
+        assert stream is not None
+        os.set_blocking(stream.fileno(), False)
+        self.stream = stream
+        self.text = ""
+
+    def read(self) -> str:
+        while chunk := self.stream.readline():
+            self.text += chunk
+        return self.text
+
+
 def first_line(process: subprocess.Popen[str], timeout: float = 20.0) -> str:
-    assert process.stdout is not None
-    deadline = time.monotonic() + timeout
-    os.set_blocking(process.stdout.fileno(), False)
-    buffer = ""
-    while time.monotonic() < deadline:
-        chunk = process.stdout.readline()
-        if chunk:
-            buffer += chunk
-            if buffer.endswith("\n"):
-                return buffer.strip()
-        elif process.poll() is not None and not chunk:
-            rest = process.stdout.read() or ""
-            return (buffer + rest).strip()
-        time.sleep(0.05)
-    raise AssertionError(f"no line within {timeout}s")
+    """The first line the process prints, or all it printed if it exits before a whole line."""
+    out = Pipe(process.stdout)
+
+    def line() -> tuple[str] | None:
+        text = out.read()
+        if "\n" in text:
+            return (text.split("\n", 1)[0].strip(),)
+        if process.poll() is not None:
+            return ((text + (process.stdout.read() or "")).strip(),)  # type: ignore[union-attr]
+        return None
+
+    (found,) = wait_until(line, timeout, what="a line from the process")
+    return found
 
 
 def stop(process: subprocess.Popen[str]) -> None:
@@ -98,7 +114,12 @@ def test_postgres_standby_takes_over_within_seconds_of_kill_9(postgres_url: str)
     assert first_line(active) == "ACTIVE"
     standby = start(postgres_url, "wait")
     try:
-        time.sleep(1.5)
+        errors = Pipe(standby.stderr)
+        wait_until(
+            lambda: "standing by" in errors.read() or standby.poll() is not None,
+            20,
+            what="the standby waits for the lock",
+        )
         assert standby.poll() is None  # still waiting, not refused
         killed_at = time.monotonic()
         os.kill(active.pid, signal.SIGKILL)

@@ -1,9 +1,12 @@
 """Ballots in doubt against the sandbox over HTTP: an unreadable listing at start-up, a write that
-lands late, and a ballot on the market that the database did not know."""
+lands late, and a ballot on the market that the database did not know.
+
+Every misbehaviour is the sandbox's own fault machinery (`malformed` rewriting a listing,
+`late_ballot` storing a POST after the client gave up), never an edit of its private state.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 
 import pytest
@@ -16,7 +19,11 @@ from biddaemon.sandbox import FaultSpec, SandboxServer
 from biddaemon.store import ballots as store_ballots
 from biddaemon.store.ledger import Ledger
 from biddaemon.store.models import Allocation, Ballot, BallotState, BidOutcome
-from tests.daemon.conftest import START, DaemonFactory
+from tests.daemon.conftest import START, DaemonFactory, wait_until
+
+# The client gives up on a POST after this long; the market holds a late one for longer (on its
+# own clock, frozen in these tests: the ballot lands when the test moves the clock).
+TIMEOUT = {"PICLO__TIMEOUT_SECONDS": "1"}
 
 
 def posts_for(market: SandboxServer, competition_id: str) -> int:
@@ -42,11 +49,16 @@ def test_an_unreadable_listing_at_start_up_keeps_that_ballot_in_doubt_and_once_b
     market.faults.add(FaultSpec(kind="ambiguous_ballot", count=1, then="drop"))
     first = make_daemon().opportunities()
     (doubtful,) = first["unknown"]
-    # The market now lists that ballot with a runtime of a billion days (issue 16, case 3).
-    held = market.market._ballots[doubtful]
+    # The market now lists that ballot with a runtime of a billion days (issue 16, case 3);
+    # every other competition's listing is whole.
     huge = "1000000000T00:00:00"
-    held[-1] = dataclasses.replace(
-        held[-1], bids=tuple(dataclasses.replace(b, max_runtime=huge) for b in held[-1].bids)
+    market.faults.add(
+        FaultSpec(
+            kind="malformed",
+            endpoint="list_ballots",
+            path_contains=doubtful,
+            replace={"*.bids.*.max_runtime": huge},
+        )
     )
     others_before = {c: n for c, n in stored(market).items() if c != doubtful}
 
@@ -82,17 +94,19 @@ def test_an_unreadable_listing_at_start_up_keeps_that_ballot_in_doubt_and_once_b
 def test_a_write_that_lands_late_is_waited_for_not_sent_twice(
     make_daemon: DaemonFactory, market: SandboxServer, engine: Engine
 ) -> None:
-    market.faults.add(FaultSpec(kind="ambiguous_ballot", count=1, then="drop"))
-    daemon = make_daemon()
+    # Held for 20 s of the market's clock: longer than the client waits, within the horizon.
+    market.faults.add(FaultSpec(kind="late_ballot", seconds=20, count=1, then="drop"))
+    daemon = make_daemon(**TIMEOUT)
     first = daemon.opportunities()
     (late,) = first["unknown"]
     # The market is still holding the request: its listing does not show the ballot yet.
-    holding = market.market._ballots.pop(late)
+    assert stored(market)[late] == 0
     second = daemon.opportunities()
     assert late in second["skipped"], "in doubt: nothing else is sent for it yet"
     assert "may still land" in second["skipped"][late]
     assert posts_for(market, late) == 1
-    market.market._ballots[late] = holding
+    market.clock.advance(20)
+    wait_until(lambda: stored(market)[late] == 1, 10, what="the held ballot lands")
     third = daemon.opportunities()
     assert late not in third["skipped"]
     assert stored(market)[late] == 1, "no duplicate"
@@ -106,15 +120,24 @@ def test_a_write_that_lands_late_is_waited_for_not_sent_twice(
 def test_a_ballot_the_database_does_not_know_is_adopted_counted_and_gets_its_results(
     make_daemon: DaemonFactory, market: SandboxServer, engine: Engine
 ) -> None:
-    daemon = make_daemon()
+    # The market holds our first POST for longer than the landing horizon (timeout + margin).
+    market.faults.add(FaultSpec(kind="late_ballot", seconds=120, count=1, then="drop"))
+    daemon = make_daemon(**TIMEOUT)
     first = daemon.opportunities()
     assert first["submitted"] > 0
+    (competition_id,) = first["unknown"]
     with Session(engine) as session:
-        ours = session.scalars(select(Ballot).order_by(Ballot.id)).first()
-        assert ours is not None
-        competition_id, body = ours.competition_id, ours.request_body
-    # A late twin of our POST lands after we reconciled: the market's active ballot is unknown.
-    twin = market.market.submit_ballot(competition_id, body)
+        ours = session.scalars(select(Ballot).where(Ballot.competition_id == competition_id)).one()
+    horizon = store_ballots.landing_horizon(daemon.settings.piclo.timeout_seconds)
+    assert horizon.total_seconds() < 60
+    market.clock.advance(60)  # past the horizon: found never stored, so it is sent again
+    resent = daemon.opportunities()
+    assert resent["submitted"] == 1
+    assert stored(market)[competition_id] == 1
+    # The late twin of our first POST lands after we reconciled: the active ballot is unknown.
+    market.clock.advance(60)
+    wait_until(lambda: stored(market)[competition_id] == 2, 10, what="the late twin lands")
+    twin = market.market.ballots(competition_id)[0].ballot
     sent = posts_for(market, competition_id)
 
     second = daemon.opportunities()

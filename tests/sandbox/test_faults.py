@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
 from biddaemon.sandbox import FaultSpec, SandboxConfig, SandboxServer
+from biddaemon.sandbox.faults import rewrite
 
 from .conftest import ANYONE, FIXTURE_MARKET, authenticated_client
 
@@ -175,6 +178,162 @@ def test_an_ambiguous_fault_lets_a_refusal_through(
     assert fixture_client.get(BALLOTS).json() == []
 
 
+def eventually(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_a_late_ballot_is_stored_after_its_client_has_given_up(
+    fixture_market: SandboxServer, fixture_client: httpx.Client
+) -> None:
+    inject(fixture_market, kind="late_ballot", seconds=20, count=1)
+    with pytest.raises(httpx.ReadTimeout):
+        fixture_client.post(BALLOTS, json=BALLOT, timeout=0.3)
+    assert fixture_client.get(BALLOTS).json() == [], "held: the listing does not show it yet"
+    fixture_market.clock.advance(19)
+    assert fixture_client.get(BALLOTS).json() == [], "the market's clock decides when it lands"
+    fixture_market.clock.advance(1)
+    assert eventually(lambda: len(fixture_client.get(BALLOTS).json()) == 1)
+    (stored,) = fixture_client.get(BALLOTS).json()
+    assert stored["active"] is True
+    assert stored["bids"][0]["capacity"] == "1.000"
+    posted = [r for r in request_log(fixture_market) if r["operation"] == "submit_ballot"]
+    assert [(r["status"], r["fault"]) for r in posted] == [(None, "late_ballot")]
+
+
+@pytest.mark.parametrize(("then", "status"), [("error", 500), ("drop", None)])
+def test_a_late_ballot_answers_a_client_still_waiting_as_then_says(
+    fixture_market: SandboxServer, fixture_client: httpx.Client, then: str, status: int | None
+) -> None:
+    inject(fixture_market, kind="late_ballot", seconds=5, then=then, count=1)
+    mover = threading.Timer(0.2, fixture_market.clock.advance, args=(5,))
+    mover.start()
+    try:
+        if status is None:
+            with pytest.raises(httpx.RemoteProtocolError):
+                fixture_client.post(BALLOTS, json=BALLOT)
+        else:
+            assert fixture_client.post(BALLOTS, json=BALLOT).status_code == status
+    finally:
+        mover.join()
+    assert len(fixture_client.get(BALLOTS).json()) == 1
+
+
+def test_a_late_ballot_lets_a_refusal_through_late(
+    fixture_market: SandboxServer, fixture_client: httpx.Client
+) -> None:
+    inject(fixture_market, kind="late_ballot", seconds=1, count=1)
+    invalid = {"bids": [{**BALLOT["bids"][0], "capacity": "9.000"}]}
+    mover = threading.Timer(0.2, fixture_market.clock.advance, args=(1,))
+    mover.start()
+    try:
+        assert fixture_client.post(BALLOTS, json=invalid).status_code == 400
+    finally:
+        mover.join()
+    assert fixture_client.get(BALLOTS).json() == []
+
+
+def test_a_late_ballot_held_when_the_market_is_reset_is_never_stored(
+    fixture_market: SandboxServer, fixture_client: httpx.Client
+) -> None:
+    inject(fixture_market, kind="late_ballot", seconds=5, then="error", count=1)
+    outcome: list[BaseException | int] = []
+
+    def post() -> None:
+        try:
+            outcome.append(fixture_client.post(BALLOTS, json=BALLOT).status_code)
+        except httpx.HTTPError as error:
+            outcome.append(error)
+
+    poster = threading.Thread(target=post)
+    poster.start()
+    assert eventually(lambda: any(r.operation == "submit_ballot" for r in traffic(fixture_market)))
+    fixture_market.sandbox.restore()
+    poster.join(timeout=5)
+    (ended,) = outcome
+    assert isinstance(ended, httpx.RemoteProtocolError), "the held request is dropped"
+    fixture_market.clock.advance(5)
+    assert fixture_client.get(BALLOTS).json() == []
+
+
+def traffic(server: SandboxServer) -> list[Any]:
+    return list(server.sandbox.traffic.records())
+
+
+def test_a_malformed_fault_can_rewrite_an_answer_into_parseable_bad_data(
+    fixture_market: SandboxServer, fixture_client: httpx.Client
+) -> None:
+    assert fixture_client.post(BALLOTS, json=BALLOT).status_code == 201
+    inject(
+        fixture_market,
+        kind="malformed",
+        endpoint="list_ballots",
+        remove=["*.bids.*.rates"],
+        replace={"*.bids.*.max_runtime": "1000000000T00:00:00", "*.extra": [1]},
+        count=1,
+    )
+    response = fixture_client.get(BALLOTS)
+    assert response.status_code == 200
+    (listed,) = response.json()
+    assert listed["extra"] == [1]
+    assert [("rates" in b, b["max_runtime"]) for b in listed["bids"]] == [
+        (False, "1000000000T00:00:00")
+    ]
+    (again,) = fixture_client.get(BALLOTS).json()
+    assert "rates" in again["bids"][0], "count=1: the next answer is whole"
+
+
+def test_path_contains_narrows_a_fault_to_one_competition(
+    fixture_market: SandboxServer, fixture_client: httpx.Client
+) -> None:
+    inject(fixture_market, kind="error", endpoint="get_competition", path_contains="z8mpC6x")
+    assert fixture_client.get("/competitions/v1/z8mpC6x/").status_code == 503
+    assert fixture_client.get("/competitions/v1/q3RtY7u/").status_code == 200
+    assert fixture_client.get("/competitions/v1/z8mpC6x/").status_code == 503
+
+
+@pytest.mark.parametrize(
+    ("spec", "document", "expected"),
+    [
+        (
+            FaultSpec(kind="malformed", remove=("*.bids",)),
+            [{"id": "a", "bids": []}, {"id": "b"}],
+            [{"id": "a"}, {"id": "b"}],
+        ),
+        (
+            FaultSpec(kind="malformed", remove=("results.0", "count")),
+            {"count": 2, "results": [{"id": "a"}, {"id": "b"}]},
+            {"results": [{"id": "b"}]},
+        ),
+        (
+            FaultSpec(kind="malformed", remove=("results.*",)),
+            {"results": [1, 2, 3]},
+            {"results": []},
+        ),
+        (
+            FaultSpec(kind="malformed", replace={"results.*.bids.*.capacity": "1e30"}),
+            {"results": [{"bids": [{"capacity": "1"}, {"capacity": "2"}]}]},
+            {"results": [{"bids": [{"capacity": "1e30"}, {"capacity": "1e30"}]}]},
+        ),
+        (
+            FaultSpec(kind="malformed", replace={"missing.deeper": 1}, remove=("nope.*",)),
+            {"kept": True},
+            {"kept": True},
+        ),
+    ],
+)
+def test_a_rewrite_edits_what_its_paths_name_and_nothing_else(
+    spec: FaultSpec, document: Any, expected: Any
+) -> None:
+    before = json.dumps(document)
+    assert rewrite(document, spec) == expected
+    assert json.dumps(document) == before, "the market's own answer is not changed"
+
+
 def test_a_fault_rate_fires_some_requests_and_replays_for_the_seed(
     fixture_market: SandboxServer,
 ) -> None:
@@ -255,6 +414,22 @@ def test_a_scenario_can_bring_its_faults(fixture_market: SandboxServer) -> None:
         ),
         ("latency,seconds=0.5,rate=0.1", FaultSpec(kind="latency", seconds=0.5, rate=0.1)),
         ("ambiguous_ballot,then=error", FaultSpec(kind="ambiguous_ballot", then="error")),
+        ("late_ballot,seconds=20", FaultSpec(kind="late_ballot", seconds=20)),
+        (
+            "malformed:list_ballots,path_contains=123,remove=*.bids;*.assets",
+            FaultSpec(
+                kind="malformed",
+                endpoint="list_ballots",
+                path_contains="123",
+                remove=("*.bids", "*.assets"),
+            ),
+        ),
+        (
+            "malformed,replace=*.bids.*.max_runtime=1000000000T00:00:00;*.n=3",
+            FaultSpec(
+                kind="malformed", replace={"*.bids.*.max_runtime": "1000000000T00:00:00", "*.n": 3}
+            ),
+        ),
     ],
 )
 def test_the_command_line_form_of_a_fault(text: str, expected: FaultSpec) -> None:
@@ -269,6 +444,9 @@ def test_the_command_line_form_of_a_fault(text: str, expected: FaultSpec) -> Non
         ("error,status=404", "status"),
         ("error,count", "is not key=value"),
         ("ambiguous_ballot:list_assets", "only applies to submit_ballot"),
+        ("late_ballot:list_ballots", "late_ballot only applies to submit_ballot"),
+        ("drop,remove=bids", "remove and replace only apply to malformed"),
+        ("malformed,replace=bids", "PATH=VALUE"),
         ("latency,rate=2", "rate"),
     ],
 )
