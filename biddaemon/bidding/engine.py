@@ -22,7 +22,7 @@ Everything decided, skipped or reduced goes into the decision record.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -31,16 +31,9 @@ from operator import attrgetter
 from typing import Any
 
 from biddaemon.bidding import rules
-from biddaemon.bidding.allocation import (
-    AssetKey,
-    AssetShare,
-    Fleet,
-    HeldTotals,
-    Holdings,
-    WindowAllocator,
-    held_entry,
-)
+from biddaemon.bidding.allocation import AssetKey, AssetShare, Fleet, WindowAllocator
 from biddaemon.bidding.fingerprint import both_fingerprints, content_fingerprint
+from biddaemon.bidding.holdings import Collected, Holdings
 from biddaemon.bidding.overlap import pattern
 from biddaemon.bidding.plan import BallotPlan, BidSource, Decision, PlannedBid
 from biddaemon.bidding.record import RECORD_VERSION, jsonable, window_entry
@@ -63,16 +56,21 @@ def decide(
     safety_margin: timedelta,
     allow_overbooking: bool,
     holdings: Holdings | None = None,
+    ignored_holders: Collection[str] = (),
 ) -> Decision:
     """Turn `strategy`'s proposals for `snapshot` into a validated ballot, or refuse.
 
     `holdings` is an index of `snapshot.commitments` kept by the caller across decisions (built
     once per cycle, extended with each plan's allocations), so a decision does not re-index
     every commitment; without it, the engine indexes `snapshot.commitments` itself. Holdings of
-    the competition being decided never count (its ballot is being replaced); the index is only
-    read, never changed.
+    the competition being decided never count (its ballot is being replaced), nor those of
+    `ignored_holders` (with a shared index: the holders the first-come-first-served rule lets
+    this competition ignore, so the index counts exactly `snapshot.commitments`); the index is
+    only read, never changed.
     """
-    return _Deciding(strategy, snapshot, safety_margin, allow_overbooking, holdings).run()
+    return _Deciding(
+        strategy, snapshot, safety_margin, allow_overbooking, holdings, ignored_holders
+    ).run()
 
 
 @dataclass(slots=True)
@@ -99,6 +97,7 @@ class _Deciding:
         safety_margin: timedelta,
         allow_overbooking: bool,
         holdings: Holdings | None = None,
+        ignored_holders: Collection[str] = (),
     ) -> None:
         self.shared = holdings
         self.strategy = strategy
@@ -111,6 +110,9 @@ class _Deciding:
         self.rejected: list[dict[str, Any]] = []
         self.notes: list[str] = []
         self.bid_entries: list[dict[str, Any]] = []
+        self.held_table: dict[str, dict[str, Any]] = {}
+        self.every_asset: bool | None = None  # the shared index holds only the ballot's assets
+        self.ignored: frozenset[str] = frozenset((self.competition.id, *ignored_holders))
         self.error: dict[str, str] | None = None
         self.assets_entry: dict[str, Any] = {}
         self.included_capacity = ZERO
@@ -303,16 +305,17 @@ class _Deciding:
         own: Holdings,
     ) -> list[PlannedBid]:
         schedule = window.schedule
-        totals: HeldTotals = {}
+        held = Collected()
         if shared is not None:
             mine = pattern(schedule)
-            shared.collect(mine, totals, exclude=self.competition.id)
-            own.collect(mine, totals)
-        allocator = WindowAllocator(fleet, totals)
-        already_held = [
-            holding[3] if type(holding) is tuple else held_entry(key, holding)
-            for key, holding in allocator.held
-        ]
+            if self.every_asset is None:
+                self.every_asset = shared.only_of(fleet.kilowatts)
+            shared.collect(
+                mine, fleet.kilowatts, held, exclude=self.ignored, every_asset=self.every_asset
+            )
+            own.collect(mine, fleet.kilowatts, held, every_asset=True)
+        allocator = WindowAllocator(fleet, held)
+        already_held = held.ids
         window_record = window_entry(window)
         planned: list[PlannedBid] = []
         for candidate in candidates:
@@ -361,6 +364,8 @@ class _Deciding:
             )
             if shared is not None:
                 own.add_shares(schedule, shares, f"this ballot, window {window.id}")
+            if held.rows:
+                self.held_table.update(held.rows)
             planned.append(
                 PlannedBid(
                     window_id=window.id,
@@ -435,6 +440,7 @@ class _Deciding:
             "error": self.error,
             "assets": self.assets_entry,
             "bids": self.bid_entries if plan else [],
+            "held": self.held_table if plan else {},
             "skipped": self.skipped,
             "rejected": self.rejected,
             "notes": self.notes,

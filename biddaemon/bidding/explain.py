@@ -7,7 +7,10 @@ record written by an older version still renders.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
+
+ZERO = Decimal("0.000")
 
 _OUTCOMES = {
     "ballot": "BALLOT",
@@ -35,8 +38,9 @@ def render_decision(record: Mapping[str, Any]) -> list[str]:
             f"  not included: {e.get('kind')} {e.get('id')}: {e.get('reason')}"
             for e in assets.get("excluded", ())
         )
+    table = record.get("held") or {}
     for bid in record.get("bids", ()):
-        lines.extend(_bid_lines(bid))
+        lines.extend(_bid_lines(bid, table))
     lines.extend(
         f"skipped window {s.get('window_id')}: {s.get('reason')}" for s in record.get("skipped", ())
     )
@@ -81,7 +85,31 @@ def _ids(ids: Sequence[str] | None) -> str:
     return ", ".join(ids) if ids else "none"
 
 
-def _bid_lines(bid: Mapping[str, Any]) -> list[str]:
+def already_held(
+    bid: Mapping[str, Any], table: Mapping[str, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """A bid's holdings per asset, `[{kind, asset_id, capacity, held_by: [holders]}]`, by kind
+    and id: as a version 1 record stores them, or summed from a version 2 record's `held`
+    table (ids the table does not have are skipped: the record shows what is there)."""
+    entries = bid.get("already_held") or ()
+    if not entries or not isinstance(entries[0], str):
+        return [dict(entry) for entry in entries]  # version 1
+    totals: dict[tuple[str, str], tuple[Decimal, set[str]]] = {}
+    for ident in entries:
+        holding = table.get(ident)
+        if holding is None:
+            continue
+        key = (str(holding.get("kind")), str(holding.get("asset_id")))
+        total, holders = totals.get(key, (ZERO, set()))
+        holders.add(str(holding.get("held_by")))
+        totals[key] = (total + Decimal(str(holding.get("capacity", "0"))), holders)
+    return [
+        {"kind": k, "asset_id": a, "capacity": format(t, "f"), "held_by": sorted(h)}
+        for (k, a), (t, h) in sorted(totals.items())
+    ]
+
+
+def _bid_lines(bid: Mapping[str, Any], table: Mapping[str, Mapping[str, Any]]) -> list[str]:
     window = bid.get("window") or {}
     days = ",".join(window.get("days", ()))
     rates = ", ".join(f"{kind} {value}" for kind, value in (bid.get("rates") or {}).items())
@@ -102,7 +130,7 @@ def _bid_lines(bid: Mapping[str, Any]) -> list[str]:
     lines.append(
         f"    allocation: {shares or 'none'} (of {bid.get('available_capacity')} MW available)"
     )
-    held = bid.get("already_held") or ()
+    held = already_held(bid, table)
     if held:
         lines.append(
             "    already held: "

@@ -5,7 +5,7 @@ stores in `Ballot.decision` and `biddaemon history` shows. Its bids also carry e
 schedule and the per-asset allocation, which is all the daemon needs to rebuild the commitments
 of live ballots (`commitments_from_record`) for the next competition's decision.
 
-    {"version": 1, "outcome": "ballot" | "unchanged" | "refused", "reasons": [...],
+    {"version": 2, "outcome": "ballot" | "unchanged" | "refused", "reasons": [...],
      "competition": {"id", "type", "need_direction", "status", "competition_open",
                      "competition_close", "guide_prices": {rate type: str | None}},
      "decided_at", "strategy", "safety_margin", "allow_overbooking",
@@ -14,11 +14,19 @@ of live ballots (`commitments_from_record`) for the next competition's decision.
      "bids": [{"window_id", "window": {schedule, bank_holidays, capacity_required}, "source",
                "capacity", "proposed_capacity", "rates", "proposed_rates", "max_runtime",
                "basis": {...}, "available_capacity", "allocation": [{kind, asset_id, capacity}],
-               "already_held": [{kind, asset_id, capacity, held_by}],
-               "reductions": [...]}],
+               "already_held": [holding id, ...], "reductions": [...]}],
+     "held": {holding id: {kind, asset_id, capacity, held_by}},
      "skipped": [{"window_id", "reason"}],
      "rejected": [{"window_id", "reasons": [...], "then": "..."}],
      "notes": [...]}
+
+Version 2 lists each holding that reduced a bid's availability once per ballot, in `held`
+(one holder's capacity of one asset in one window: `held_by` is that holder), and each bid
+names the ones overlapping its window by id: the per-asset totals are sums of those, worked out
+when shown. Version 1 (still stored in older databases) had no `held`, and each bid's
+`already_held` was the per-asset totals: `[{kind, asset_id, capacity, held_by: [holders]}]`.
+Building those totals for every window cost more than deciding it; both versions render
+(`explain.held_lines`) and give the same commitments (which read only `allocation`).
 """
 
 from __future__ import annotations
@@ -32,7 +40,8 @@ from typing import Any, Final
 from biddaemon.bidding.rules import format_runtime
 from biddaemon.strategy.snapshot import DAYS, Commitment, Schedule, WindowSpec
 
-RECORD_VERSION: Final = 1
+RECORD_VERSION: Final = 2
+_NO_TIME: Final = timedelta(0)
 
 
 def jsonable(value: object) -> Any:
@@ -43,7 +52,18 @@ def jsonable(value: object) -> Any:
     if kind is Decimal:
         return format(value, "f")
     if kind is dict or kind is MappingProxyType:
-        return {str(key): jsonable(item) for key, item in value.items()}  # type: ignore[attr-defined]
+        return {
+            key if type(key) is str else str(key): (
+                item
+                if (item_kind := type(item)) is str or item_kind is bool or item is None
+                else format(item, "f")
+                if item_kind is Decimal
+                else jsonable(item)
+            )
+            for key, item in value.items()  # type: ignore[attr-defined]
+        }
+    if kind is timedelta and isinstance(value, timedelta):
+        return format_runtime(value) if value >= _NO_TIME else f"-{format_runtime(-value)}"
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, Decimal):

@@ -253,6 +253,8 @@ class OpportunitiesCycle:
                 snapshot,
                 safety_margin=self.settings.safety_margin,
                 allow_overbooking=self.settings.strategy.allow_overbooking,
+                holdings=self._ledger.holdings,
+                ignored_holders=self._ledger.ignored_by(competition_id),
             )
         except Exception:
             if not stored:  # the competition is kept even when no decision could be made

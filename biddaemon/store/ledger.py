@@ -17,6 +17,7 @@ from sqlalchemy import exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from biddaemon.bidding import priority
+from biddaemon.bidding.holdings import Holdings
 from biddaemon.bidding.record import commitments_from_record
 from biddaemon.store.models import (
     Allocation,
@@ -130,11 +131,16 @@ def _unallocated(session: Session) -> list[tuple[int, str, tuple[Commitment, ...
 
 @dataclass
 class Ledger:
-    """Every promise still held, per ballot, and the first-come-first-served order."""
+    """Every promise still held, per ballot, and the first-come-first-served order.
+
+    `holdings` indexes the same promises by schedule, kept current with `held` (one index for
+    the whole cycle, not one per competition): a decision reads it, ignoring `ignored_by`.
+    """
 
     held: dict[int, tuple[str, list[Commitment]]] = field(default_factory=dict)
     order: dict[str, int] = field(default_factory=dict)
     fixed: set[str] = field(default_factory=set)
+    holdings: Holdings = field(default_factory=Holdings)
 
     @classmethod
     def load(cls, session: Session, now: datetime, safety_margin: timedelta) -> Ledger:
@@ -150,6 +156,9 @@ class Ledger:
             )
         for ballot_id, competition_id, commitments in _unallocated(session):
             ledger.held[ballot_id] = (competition_id, list(commitments))
+        for _, promised in ledger.held.values():
+            for commitment in promised:
+                ledger.holdings.add_commitment(commitment)
         holders = {competition_id for competition_id, _ in ledger.held.values()}
         closes = session.execute(
             select(Competition.id, Competition.competition_close).where(Competition.id.in_(holders))
@@ -163,11 +172,33 @@ class Ledger:
             del self.held[ballot_id]
         for ballot_id, holder, row in held_rows(session, competition_id):
             self.held.setdefault(ballot_id, (holder, []))[1].append(commitment_of(row, holder))
+        self._reindex(competition_id)
         first = bid_order(session, competition_id).get(competition_id)
         if first is None:
             self.order.pop(competition_id, None)
         else:
             self.order[competition_id] = first
+
+    def _reindex(self, competition_id: str) -> None:
+        """Make `holdings` hold exactly `held`'s promises of `competition_id` again."""
+        self.holdings.release(competition_id)
+        for holder, commitments in self.held.values():
+            if holder == competition_id:
+                for commitment in commitments:
+                    self.holdings.add_commitment(commitment)
+
+    def ignored_by(self, competition_id: str) -> frozenset[str]:
+        """The holders `competition_id`'s decision does not respect (itself included): with
+        these ignored, `holdings` counts exactly `held_for(competition_id)`."""
+        holders = {holder for holder, _ in self.held.values()}
+        return frozenset(
+            {competition_id}
+            | {
+                h
+                for h in holders
+                if not priority.yields_to(competition_id, h, self.order, self.fixed)
+            }
+        )
 
     def held_for(self, competition_id: str) -> list[Commitment]:
         """What `competition_id`'s decision must respect (first come, first served)."""
@@ -186,17 +217,27 @@ class Ledger:
         self, competition_id: str, ballot_id: int, commitments: Iterable[Commitment]
     ) -> None:
         """A ballot of `competition_id` was saved as SUBMITTING: its promises now count."""
+        replaced = self.held.get(ballot_id)
         self.held[ballot_id] = (competition_id, list(commitments))
+        if replaced is None:  # a new ballot only adds promises
+            for commitment in self.held[ballot_id][1]:
+                self.holdings.add_commitment(commitment)
+        else:
+            self._reindex(competition_id)
         self.order[competition_id] = min(self.order.get(competition_id, ballot_id), ballot_id)
 
     def settle(self, competition_id: str, ballot_id: int, state: BallotState) -> None:
         """Keep the ledger as the store after a submission settled."""
         if state is BallotState.SUBMITTED:
-            for other in [b for b, (c, _) in self.held.items() if c == competition_id]:
+            others = [b for b, (c, _) in self.held.items() if c == competition_id]
+            for other in others:
                 if other != ballot_id:
                     del self.held[other]
+            if any(other != ballot_id for other in others):
+                self._reindex(competition_id)
         elif state not in LIVE:
-            self.held.pop(ballot_id, None)
+            if self.held.pop(ballot_id, None) is not None:
+                self._reindex(competition_id)
             if self.order.get(competition_id) == ballot_id and not any(
                 c == competition_id for c, _ in self.held.values()
             ):

@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
-from functools import lru_cache
 
 from biddaemon.strategy.base import BasisValue, Proposal, ProposedBid, Skip, WindowOutcome
 from biddaemon.strategy.snapshot import AssetSpec, StrategyInput, WindowSpec
@@ -35,9 +34,27 @@ def qualified_capacity(assets: Iterable[AssetSpec]) -> Decimal:
     return sum((a.capacity for a in assets), Decimal("0.000"))
 
 
-@lru_cache(maxsize=65536)  # a fleet is sized for every competition: once per asset is enough
+_RUNTIMES: dict[int, tuple[AssetSpec, timedelta | None]] = {}
+_RUNTIMES_KEPT = 65536
+
+
 def asset_runtime(asset: AssetSpec) -> timedelta | None:
-    """How long this asset can deliver its full capacity; None when nothing limits it."""
+    """How long this asset can deliver its full capacity; None when nothing limits it.
+
+    A fleet is sized for every competition, so it is worked out once per asset object (by
+    identity: hashing a dataclass of every field cost more than the sum; the cache keeps the
+    asset, so its id cannot be reused while cached)."""
+    hit = _RUNTIMES.get(id(asset))
+    if hit is not None and hit[0] is asset:
+        return hit[1]
+    if len(_RUNTIMES) >= _RUNTIMES_KEPT:
+        _RUNTIMES.clear()
+    runtime = _asset_runtime(asset)
+    _RUNTIMES[id(asset)] = (asset, runtime)
+    return runtime
+
+
+def _asset_runtime(asset: AssetSpec) -> timedelta | None:
     limits: list[timedelta] = []
     if asset.energy_mwh is not None and asset.capacity > 0:
         hours = asset.energy_mwh / asset.capacity

@@ -69,6 +69,11 @@ class Schedule:
     start_time: time  # Europe/London wall clock
     end_time: time
     days: frozenset[str]
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        """Hashed once: a schedule is the key of the engine's index and caches, met per share."""
+        return self._hash
 
     def __post_init__(self) -> None:
         if self.end_date <= self.start_date:
@@ -82,6 +87,8 @@ class Schedule:
         unknown = self.days - set(DAYS)
         if unknown:
             raise ValueError(f"unknown day(s) {sorted(unknown)}; use 'mon'..'sun'")
+        fields = (self.start_date, self.end_date, self.start_time, self.end_time, self.days)
+        object.__setattr__(self, "_hash", hash(fields))
 
     @property
     def crosses_midnight(self) -> bool:

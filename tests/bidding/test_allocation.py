@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from biddaemon.bidding import Holdings, commitments_from_record, decide
+from biddaemon.bidding.explain import already_held
 from biddaemon.jobs.ballot_body import request_body
 from biddaemon.strategy import GuidePriceStrategy
 from biddaemon.strategy.snapshot import Schedule
@@ -76,7 +77,10 @@ def test_capacity_committed_to_an_overlapping_window_elsewhere_is_not_promised_a
     assert decision.plan is not None
     assert request_body(decision.plan)["bids"][0]["capacity"] == sent
     entry = decision.record["bids"][0]
-    assert entry["already_held"] == [
+    assert [decision.record["held"][i] for i in entry["already_held"]] == [
+        {"kind": "flex", "asset_id": "a1", "capacity": committed, "held_by": "other"}
+    ]
+    assert already_held(entry, decision.record["held"]) == [
         {"kind": "flex", "asset_id": "a1", "capacity": committed, "held_by": ["other"]}
     ]
     assert bool(entry["reductions"]) is reduced
@@ -128,7 +132,8 @@ def test_several_overlapping_commitments_add_up() -> None:
     decision = run([propose(bid("1.500"))], snap)
     assert decision.plan is not None
     assert decision.plan.bids[0].capacity == D("0.500")
-    assert decision.record["bids"][0]["already_held"][0]["held_by"] == ["x", "y"]
+    record = decision.record
+    assert already_held(record["bids"][0], record["held"])[0]["held_by"] == ["x", "y"]
 
 
 def test_overbooking_when_allowed_ignores_commitments() -> None:
@@ -189,7 +194,10 @@ def test_overlapping_windows_of_one_ballot_share_an_assets_capacity() -> None:
     )
     assert decision.plan is not None
     assert [b.capacity for b in decision.plan.bids] == [D("1.500"), D("0.500")]
-    assert decision.record["bids"][1]["already_held"][0]["held_by"] == ["this ballot, window w1"]
+    record = decision.record
+    assert already_held(record["bids"][1], record["held"])[0]["held_by"] == [
+        "this ballot, window w1"
+    ]
 
 
 def test_windows_of_one_ballot_that_do_not_overlap_each_get_the_full_capacity() -> None:
@@ -221,7 +229,8 @@ def test_a_holding_of_a_fraction_of_a_kw_still_takes_that_whole_kw() -> None:
     decision = run([propose(bid("2.000"))], snap)
     assert decision.plan is not None
     assert decision.plan.bids[0].capacity == D("1.999")
-    assert decision.record["bids"][0]["already_held"][0]["capacity"] == "0.0005"
+    record = decision.record
+    assert already_held(record["bids"][0], record["held"])[0]["capacity"] == "0.0005"
 
 
 def test_an_index_kept_across_decisions_gives_the_same_decision_as_the_snapshot() -> None:
@@ -240,3 +249,37 @@ def test_an_index_kept_across_decisions_gives_the_same_decision_as_the_snapshot(
     )
     assert shared.record == alone.record
     assert len(index) == 3  # only read, never changed
+
+
+def test_holders_the_cycle_ignores_do_not_count_in_a_shared_index() -> None:
+    """First come, first served: the cycle's one index holds every promise, and a decision
+    ignores the holders it need not respect; it decides as if only the others were held."""
+    later = commitment("a1", "0.900", competition_id="later")
+    earlier = commitment("a1", "0.400", competition_id="earlier")
+    assets = [asset("a1", "2")]
+    index = Holdings([later, earlier])
+    respected = decide(
+        GuidePriceStrategy(),
+        snapshot(assets=assets, commitments=[earlier]),
+        safety_margin=MARGIN,
+        allow_overbooking=False,
+    )
+    shared = decide(
+        GuidePriceStrategy(),
+        snapshot(assets=assets, commitments=[earlier]),
+        safety_margin=MARGIN,
+        allow_overbooking=False,
+        holdings=index,
+        ignored_holders={"later"},
+    )
+    assert shared.record == respected.record
+    assert shared.plan is not None
+    assert shared.plan.bids[0].allocations[0].capacity == D("1.600")
+
+
+def test_a_released_holder_no_longer_counts() -> None:
+    index = Holdings([commitment("a1", "2", competition_id="x"), commitment("a1", "1")])
+    index.release("x")
+    held = index.held(WEEKDAY_EVENINGS, [("flex", "a1")])
+    assert held[("flex", "a1")].capacity == D("1.000")
+    assert held[("flex", "a1")].held_by == ("other",)

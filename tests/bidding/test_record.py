@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from biddaemon.bidding import commitments_from_record, decide, render_decision
 from biddaemon.bidding.record import jsonable
@@ -142,3 +143,45 @@ def test_jsonable_writes_exact_strings() -> None:
         "time": "16:30:00",
         "set": ["a", "b"],
     }
+
+
+def test_a_version_1_record_stored_by_an_older_daemon_still_renders_what_was_held() -> None:
+    bid = {
+        "window_id": "w1",
+        "allocation": [{"kind": "flex", "asset_id": "a1", "capacity": "0.400"}],
+        "already_held": [
+            {"kind": "flex", "asset_id": "a1", "capacity": "1.600", "held_by": ["x", "y"]}
+        ],
+    }
+    text = "\n".join(render_decision({"version": 1, "outcome": "ballot", "bids": [bid]}))
+    assert "already held: flex a1 1.600 MW (x; y)" in text
+    assert commitments_from_record(
+        {"version": 1, "outcome": "ballot", "competition": {"id": "c1"}, "bids": [_dated(bid)]}
+    )[0].capacity == Decimal("0.400")
+
+
+def test_a_version_2_record_shows_each_assets_holdings_summed_with_their_holders() -> None:
+    bid = {
+        "window_id": "w1",
+        "allocation": [],
+        "already_held": ["x|x1|flex|a1", "y|y1|flex|a1", "x|x2|flex|a2"],
+    }
+    held = {
+        "x|x1|flex|a1": {"kind": "flex", "asset_id": "a1", "capacity": "0.700", "held_by": "x"},
+        "y|y1|flex|a1": {"kind": "flex", "asset_id": "a1", "capacity": "0.9", "held_by": "y"},
+        "x|x2|flex|a2": {"kind": "flex", "asset_id": "a2", "capacity": "0.250", "held_by": "x"},
+    }
+    record = {"version": 2, "outcome": "ballot", "bids": [bid], "held": held}
+    text = "\n".join(render_decision(record))
+    assert "already held: flex a1 1.600 MW (x; y), flex a2 0.250 MW (x)" in text
+
+
+def _dated(bid: dict[str, Any]) -> dict[str, Any]:
+    window = {
+        "start_date": "2027-11-01",
+        "end_date": "2028-03-01",
+        "start_time": "16:00:00",
+        "end_time": "19:00:00",
+        "days": ["mon"],
+    }
+    return {**bid, "window": window}
