@@ -6,7 +6,9 @@ this competition's own previous ballot is being replaced, so its commitments do 
 by the windows of this same ballot allocated before it (two overlapping windows of one
 competition could both be accepted). The sum over all overlapping holdings is used even when
 those holdings do not overlap each other: that can leave capacity unused, never double-promise
-it. With overbooking allowed, holdings are ignored.
+it. With overbooking allowed, holdings are ignored. What the inventory says is out (planned
+outages overlapping the window, an asset in maintenance: `bidding.outages`) is taken off the
+same way, overbooking or not.
 
 Bids take capacity asset by asset, largest available first (ties by kind and id), so the
 allocation is deterministic. Split bids of one window share the window's availability.
@@ -20,7 +22,7 @@ window walks the fleet: its work is the overlapping holdings and its bids' alloc
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from biddaemon.bidding.holdings import (
@@ -65,7 +67,10 @@ class WindowAllocator:
     window share the availability.
     """
 
-    def __init__(self, fleet: Fleet, held: Collected) -> None:
+    def __init__(
+        self, fleet: Fleet, held: Collected, out: Mapping[AssetKey, int] | None = None
+    ) -> None:
+        """`out`: kW per asset the inventory says is unavailable in this window."""
         self.fleet = fleet
         capacity = fleet.kilowatts
         taken = self.taken = held.kilowatts
@@ -80,6 +85,9 @@ class WindowAllocator:
                     exact[key] += Decimal(record["capacity"])
             for key, total in exact.items():
                 taken[key] = kilowatts_up(total)[0]
+        for key, part in (out or {}).items():
+            if key in capacity:
+                taken[key] = min(taken.get(key, 0) + part, capacity[key])
         # -free, for the assets with some capacity left: the held part is below the capacity
         self.heap = [
             (part - full, key) for key, part in taken.items() if part < (full := capacity[key])

@@ -13,7 +13,9 @@
    carried instead. A skip or a missing proposal also carries the previous bids, unless the skip
    withdraws them on purpose. Carried bids obey the same rules, or the ballot is refused;
 5. allocates each bid over the assets, net of what overlapping windows already hold (of other
-   competitions, or earlier in this ballot), and reduces a bid (recording why) when short;
+   competitions, or earlier in this ballot) and of what the inventory says is out (planned
+   outages overlapping the window, assets in maintenance: `bidding.outages`), and reduces a bid
+   (recording why) when short;
 6. fingerprints the result and compares it with the active ballot (`unchanged`: nothing to send).
 
 Everything decided, skipped or reduced goes into the decision record.
@@ -34,6 +36,7 @@ from biddaemon.bidding import rules
 from biddaemon.bidding.allocation import AssetKey, AssetShare, Fleet, WindowAllocator
 from biddaemon.bidding.fingerprint import both_fingerprints, content_fingerprint
 from biddaemon.bidding.holdings import Collected, Holdings
+from biddaemon.bidding.outages import WindowOutages, window_outages
 from biddaemon.bidding.overlap import pattern
 from biddaemon.bidding.plan import BallotPlan, BidSource, Decision, PlannedBid
 from biddaemon.bidding.record import RECORD_VERSION, jsonable, window_entry
@@ -116,6 +119,7 @@ class _Deciding:
         self.error: dict[str, str] | None = None
         self.assets_entry: dict[str, Any] = {}
         self.included_capacity = ZERO
+        self.out_assets: tuple[AssetSpec, ...] = ()  # included, with outages or in maintenance
 
     # ----------------------------------------------------------------------------------------
 
@@ -191,9 +195,19 @@ class _Deciding:
                         }
                     )
         else:
-            included = tuple(a for a in self.snapshot.assets if a.capacity > 0)
+            included = tuple(
+                a for a in self.snapshot.assets if a.capacity > 0 and not a.offers_nothing
+            )
             for asset in self.snapshot.assets:
-                if asset.capacity <= 0:
+                if asset.capacity > 0 and asset.offers_nothing:
+                    excluded.append(
+                        {
+                            "kind": asset.kind,
+                            "id": asset.id,
+                            "reason": f"in {asset.status} (inventory status): offers nothing",
+                        }
+                    )
+                elif asset.capacity <= 0:
                     excluded.append(
                         {
                             "kind": asset.kind,
@@ -203,6 +217,7 @@ class _Deciding:
                     )
             problem = rules.has_assets(included)
         included = tuple(sorted(included, key=_asset_key))
+        self.out_assets = tuple(a for a in included if a.outages or a.offers_nothing)
         self.included_capacity = sum([a.capacity for a in included], ZERO)
         self.assets_entry = {
             "flex": [a.id for a in included if a.kind == "flex"],
@@ -314,7 +329,8 @@ class _Deciding:
                 mine, fleet.kilowatts, held, exclude=self.ignored, every_asset=self.every_asset
             )
             own.collect(mine, fleet.kilowatts, held, every_asset=True)
-        allocator = WindowAllocator(fleet, held)
+        out = window_outages(schedule, self.out_assets) if self.out_assets else None
+        allocator = WindowAllocator(fleet, held, out.kilowatts if out else None)
         already_held = held.ids
         window_record = window_entry(window)
         planned: list[PlannedBid] = []
@@ -322,20 +338,13 @@ class _Deciding:
             available = allocator.total_available
             allocated, shares = allocator.take(candidate.capacity)
             reductions = list(candidate.adjustments)
+            if out is not None and out.reasons:
+                reductions.extend(out.reasons)
             if allocated < candidate.capacity:
-                reductions.append(
-                    f"reduced from {candidate.capacity} to {allocated} MW: only {available} MW "
-                    "of the ballot's assets is not already held by overlapping windows "
-                    "(of other competitions, or earlier in this ballot)"
-                )
+                reductions.append(_shortfall(candidate.capacity, allocated, available, out))
             if allocated <= 0:
                 self.skipped.append(
-                    {
-                        "window_id": window.id,
-                        "reason": f"no capacity left: all {candidate.capacity} MW of the bid is "
-                        "already held by overlapping windows (of other competitions, or earlier "
-                        "in this ballot)",
-                    }
+                    {"window_id": window.id, "reason": _nothing_left(candidate, out)}
                 )
                 continue
             self.bid_entries.append(
@@ -360,6 +369,7 @@ class _Deciding:
                     ],
                     "already_held": already_held,
                     "reductions": reductions,
+                    **({"outages": out.entries} if out is not None and out.entries else {}),
                 }
             )
             if shared is not None:
@@ -448,6 +458,36 @@ class _Deciding:
 
 
 _asset_key = attrgetter("key")
+
+
+def _shortfall(
+    wanted: Decimal, allocated: Decimal, available: Decimal, out: WindowOutages | None
+) -> str:
+    if out is not None and out.entries:
+        return (
+            f"reduced from {wanted} to {allocated} MW: only {available} MW of the ballot's assets "
+            "is available, net of the inventory's planned outages and maintenance and of what "
+            "overlapping windows already hold (of other competitions, or earlier in this ballot)"
+        )
+    return (
+        f"reduced from {wanted} to {allocated} MW: only {available} MW "
+        "of the ballot's assets is not already held by overlapping windows "
+        "(of other competitions, or earlier in this ballot)"
+    )
+
+
+def _nothing_left(candidate: _Candidate, out: WindowOutages | None) -> str:
+    if out is not None and out.entries:
+        return (
+            f"no capacity left: all {candidate.capacity} MW of the bid is out (the inventory's "
+            "planned outages and maintenance: " + "; ".join(out.reasons) + ") or already held by "
+            "overlapping windows (of other competitions, or earlier in this ballot)"
+        )
+    return (
+        f"no capacity left: all {candidate.capacity} MW of the bid is "
+        "already held by overlapping windows (of other competitions, or earlier "
+        "in this ballot)"
+    )
 
 
 @lru_cache(maxsize=4096)

@@ -38,6 +38,7 @@ class AssetStatus(StrEnum):
     PLANNED = "planned"
     MOTHBALLED = "mothballed"
     ARCHIVED = "archived"
+    MAINTENANCE = "maintenance"  # temporarily out: still an asset, but bidding offers nothing
 
 
 class Platform(StrEnum):
@@ -101,6 +102,16 @@ class FlatpeakDetails:
 
 
 @dataclass(frozen=True)
+class Outage:
+    """A planned outage: `mw` of the asset is unavailable over [start, end) (aware, UTC)."""
+
+    start: datetime
+    end: datetime
+    mw: Decimal
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class AssetFacts:
     """What one source says about the asset `ref`; None means "this source does not say"."""
 
@@ -126,6 +137,7 @@ class AssetFacts:
     import_meter_id: str | None = None
     export_meter_id: str | None = None
     platforms: frozenset[Platform] | None = None
+    outages: tuple[Outage, ...] | None = None
     piclo: PicloDetails = field(default_factory=PicloDetails)
     localflex: LocalFlexDetails = field(default_factory=LocalFlexDetails)
     flatpeak: FlatpeakDetails = field(default_factory=FlatpeakDetails)
@@ -160,6 +172,7 @@ class CanonicalAsset:
     recovery_time: timedelta | None = None
     import_meter_id: str | None = None
     export_meter_id: str | None = None
+    outages: tuple[Outage, ...] | None = None  # None (not an empty tuple) keeps old fingerprints
     piclo: PicloDetails = field(default_factory=PicloDetails)
     localflex: LocalFlexDetails = field(default_factory=LocalFlexDetails)
     flatpeak: FlatpeakDetails = field(default_factory=FlatpeakDetails)

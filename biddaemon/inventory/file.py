@@ -14,6 +14,8 @@ numbers are read from their text as `Decimal` (`2.1` stays exactly 2.1); duratio
         voltage_kv: "11.00"
         export_mw: "2.000"
         platforms: [piclo, localflex, flatpeak]
+        outages:      # GB local time, or UTC with an offset; [start, end)
+          - {start: "2027-01-12 08:00", end: "2027-01-12 12:00", mw: "2.000", reason: maintenance}
         localflex: {market_products: [active_power_30m], grid_node_mrid: ...}
     localflex:
       portfolios:
@@ -29,10 +31,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import (
@@ -43,6 +46,7 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from biddaemon.errors import ConfigurationError, OperatorActionRequired
@@ -51,6 +55,7 @@ from biddaemon.inventory.canonical import (
     AssetStatus,
     FlatpeakDetails,
     LocalFlexDetails,
+    Outage,
     PicloDetails,
     Platform,
     Portfolio,
@@ -68,6 +73,7 @@ PRODUCT_ALIASES = {"active_power_30m": ACTIVE_POWER_30M, "active_power_60m": ACT
 
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_GB_TIME = ZoneInfo("Europe/London")
 _GB_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$")
 
 
@@ -153,10 +159,29 @@ def _product(value: object) -> object:
     )
 
 
+def _instant(value: object) -> object:
+    """A date and time as UTC: without an offset it is GB local (Europe/London) wall clock."""
+    moment = value
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            moment = None
+    if not isinstance(moment, datetime):
+        raise ValueError(
+            "must be a date and time such as 2027-01-12 08:00 (GB local) or "
+            "2027-01-12T08:00:00+00:00"
+        )
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=_GB_TIME)
+    return moment.astimezone(UTC)
+
+
 Text = Annotated[str, BeforeValidator(_text_only), Field(min_length=1)]
 Megawatts = Annotated[Decimal, Field(ge=0, decimal_places=MAX_MW_PLACES)]
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
 Product = Annotated[str, BeforeValidator(_product)]
+Instant = Annotated[datetime, BeforeValidator(_instant)]
 
 
 class _Strict(BaseModel):
@@ -197,6 +222,21 @@ class FlatpeakEntry(_Strict):
     pv_forecasts_enabled: bool | None = None
 
 
+class OutageEntry(_Strict):
+    """A planned outage: `mw` of the asset unavailable from `start` until `end`."""
+
+    start: Instant
+    end: Instant
+    mw: Annotated[Decimal, Field(gt=0, decimal_places=MAX_MW_PLACES)]
+    reason: Text | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> OutageEntry:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
 class AssetEntry(_Strict):
     """One `assets:` entry; everything but `ref` may come from an import source instead."""
 
@@ -221,6 +261,7 @@ class AssetEntry(_Strict):
     import_meter_id: Text | None = None
     export_meter_id: Text | None = None
     platforms: list[Platform] | None = None
+    outages: list[OutageEntry] | None = None
     piclo: PicloEntry | None = None
     localflex: LocalFlexEntry | None = None
     flatpeak: FlatpeakEntry | None = None
@@ -467,6 +508,11 @@ def _facts(entry: AssetEntry) -> AssetFacts:
         import_meter_id=entry.import_meter_id,
         export_meter_id=entry.export_meter_id,
         platforms=frozenset(entry.platforms) if entry.platforms is not None else None,
+        outages=(
+            tuple(Outage(o.start, o.end, o.mw, o.reason) for o in entry.outages)
+            if entry.outages
+            else None
+        ),
         piclo=PicloDetails(**piclo.model_dump()) if piclo else PicloDetails(),
         localflex=(
             LocalFlexDetails(

@@ -3,14 +3,15 @@
 The snapshot counts each asset's capacity in the competition's need direction (`deficit` and
 `export` count export capacity, `excess` and `import` count import capacity; a Planned Asset
 counts only when its `capacity_type` matches). Asset energy is not on the market, so it comes
-from the inventory by `ref`. Anything the snapshot refuses (a window it cannot hold, an active
-ballot without its asset set) becomes `BadMarketData` for that competition, which the daemon
-records and skips.
+from the inventory by `ref`, as do its status and planned outages (`InventoryFacts`). Anything
+the snapshot refuses (a window it cannot hold, an active ballot without its asset set) becomes
+`BadMarketData` for that competition, which the daemon records and skips.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
@@ -31,6 +32,7 @@ from biddaemon.strategy.snapshot import (
     AssetSpec,
     Commitment,
     CompetitionSnapshot,
+    OutageSpec,
     PreviousBallot,
     PreviousBid,
     StrategyInput,
@@ -46,6 +48,17 @@ _COUNTS: Final[Mapping[NeedDirection, CapacityType]] = MappingProxyType(
     }
 )
 _ZERO = Decimal("0.000")
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryFacts:
+    """What the inventory says of one asset that bidding must respect."""
+
+    status: str | None = None
+    outages: tuple[OutageSpec, ...] = ()
+
+
+_UNKNOWN: Final = InventoryFacts()
 
 
 def competition_snapshot(competition: Competition) -> CompetitionSnapshot:
@@ -99,9 +112,11 @@ def asset_specs(
     planned: Iterable[PlannedAsset],
     *,
     energy_mwh_by_ref: Mapping[str, Decimal] | None = None,
+    inventory_by_ref: Mapping[str, InventoryFacts] | None = None,
 ) -> tuple[AssetSpec, ...]:
     """The qualifying assets, with capacity in this competition's need direction."""
     energy = energy_mwh_by_ref or {}
+    inventory = inventory_by_ref or {}
     direction = competition.need_direction
     specs = [
         AssetSpec(
@@ -111,6 +126,8 @@ def asset_specs(
             capacity=flex_capacity(asset, direction),
             energy_mwh=energy.get(asset.ref),
             max_runtime=asset.max_runtime,
+            status=(facts := inventory.get(asset.ref, _UNKNOWN)).status,
+            outages=facts.outages,
         )
         for asset in flex
     ]
@@ -122,6 +139,8 @@ def asset_specs(
             capacity=planned_capacity(asset, direction),
             energy_mwh=energy.get(asset.reference),
             max_runtime=asset.maximum_runtime,
+            status=(facts := inventory.get(asset.reference, _UNKNOWN)).status,
+            outages=facts.outages,
         )
         for asset in planned
     )
@@ -180,13 +199,20 @@ def strategy_input(
     settings: StrategySettings,
     now: datetime,
     energy_mwh_by_ref: Mapping[str, Decimal] | None = None,
+    inventory_by_ref: Mapping[str, InventoryFacts] | None = None,
 ) -> StrategyInput:
     """Everything `decide` needs for one competition, from what the market and store returned."""
     moment = require_aware(now, "now")  # a naive time is our bug, not the market's
     snapshot = competition_snapshot(competition)
     previous = previous_ballot(active, competition.id)
     try:
-        assets = asset_specs(competition, flex, planned, energy_mwh_by_ref=energy_mwh_by_ref)
+        assets = asset_specs(
+            competition,
+            flex,
+            planned,
+            energy_mwh_by_ref=energy_mwh_by_ref,
+            inventory_by_ref=inventory_by_ref,
+        )
         return StrategyInput(
             competition=snapshot,
             assets=assets,

@@ -32,7 +32,7 @@ from biddaemon.jobs.market_reads import (
     Outcome,
     ReadAhead,
 )
-from biddaemon.jobs.market_snapshot import active_ballot, strategy_input
+from biddaemon.jobs.market_snapshot import InventoryFacts, active_ballot, strategy_input
 from biddaemon.jobs.submission import SubmissionResult, reconcile_competition, submit
 from biddaemon.logs import get_logger
 from biddaemon.markets.piclo import Ballot as MarketBallot
@@ -58,7 +58,7 @@ from biddaemon.store.models import (
     InventoryAsset,
 )
 from biddaemon.strategy.base import Strategy
-from biddaemon.strategy.snapshot import Commitment, WindowSpec
+from biddaemon.strategy.snapshot import Commitment, OutageSpec, WindowSpec
 
 log = get_logger(__name__)
 
@@ -114,6 +114,7 @@ class OpportunitiesCycle:
         self.stop = stop
         self.dry_run = settings.dry_run
         self._energy: dict[str, Decimal] = {}
+        self._inventory: dict[str, InventoryFacts] = {}
         self._ledger = Ledger()
         self._started: dict[int, store_ballots.Started | None] = {}  # attempts saved, not sent
 
@@ -134,6 +135,7 @@ class OpportunitiesCycle:
             self._ledger = Ledger.load(session, utcnow(), self.settings.safety_margin)
             opportunities = _priority(self._ledger, opportunities)
             self._energy = _energy_by_ref(session)
+            self._inventory = _inventory_by_ref(session)
         # Reads run ahead; decisions stay here, in priority order; POSTs go behind, one at a
         # time in decision order, and a decision first waits for those allocating any asset it
         # could use (a superseded or rejected ballot frees capacity): the decisions, and the
@@ -247,6 +249,7 @@ class OpportunitiesCycle:
                 settings=self.settings.strategy,
                 now=now,
                 energy_mwh_by_ref=self._energy,
+                inventory_by_ref=self._inventory,
             )
             decision = decide(
                 self.strategy,
@@ -463,3 +466,32 @@ def _energy_by_ref(session: Session) -> dict[str, Decimal]:
         )
     )
     return {ref: energy for ref, energy in rows if energy is not None}
+
+
+def _inventory_by_ref(session: Session) -> dict[str, InventoryFacts]:
+    """Status and planned outages of inventory assets, by ref, read once per cycle. An outage
+    that ended before now is left out; one the stored record cannot describe is skipped, logged."""
+    now = utcnow()
+    facts: dict[str, InventoryFacts] = {}
+    rows = session.execute(
+        select(InventoryAsset.ref, InventoryAsset.status, InventoryAsset.details)
+    )
+    for ref, status, details in rows:
+        outages: list[OutageSpec] = []
+        canonical = details.get("canonical") if isinstance(details, dict) else None
+        stored = canonical.get("outages") if isinstance(canonical, dict) else None
+        for item in stored if isinstance(stored, list) else ():
+            try:
+                outage = OutageSpec(
+                    start=datetime.fromisoformat(item["start"]),
+                    end=datetime.fromisoformat(item["end"]),
+                    mw=Decimal(item["mw"]),
+                    reason=item.get("reason"),
+                )
+            except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+                log.warning("inventory outage skipped", ref=ref, reason=str(exc))
+                continue
+            if outage.end > now:
+                outages.append(outage)
+        facts[ref] = InventoryFacts(status=status, outages=tuple(outages))
+    return facts

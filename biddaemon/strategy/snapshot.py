@@ -25,6 +25,8 @@ DAYS: Final[tuple[str, ...]] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 RATE_TYPES: Final[tuple[RateType, ...]] = ("availability", "utilisation", "service_fee")
 NEED_DIRECTIONS: Final[tuple[str, ...]] = ("deficit", "excess", "import", "export")
 BANK_HOLIDAYS: Final[tuple[str, ...]] = ("included", "excluded")
+OFFERS_NOTHING: Final[frozenset[str]] = frozenset({"maintenance"})
+"""Inventory statuses in which the engine offers none of an asset's capacity."""
 
 # The seed rule: a bid carries exactly these rates, and no others, for each competition type.
 REQUIRED_RATES: Final[Mapping[str, tuple[RateType, ...]]] = MappingProxyType(
@@ -126,6 +128,24 @@ class WindowSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class OutageSpec:
+    """A planned outage from the inventory: `mw` of the asset is out over [start, end) (UTC)."""
+
+    start: datetime
+    end: datetime
+    mw: Decimal
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", _aware_utc(self.start, "outage start"))
+        object.__setattr__(self, "end", _aware_utc(self.end, "outage end"))
+        if self.end <= self.start:
+            raise ValueError(f"an outage must end after it starts ({self.start.isoformat()})")
+        if _decimal(self.mw, "outage mw") <= 0:
+            raise ValueError("an outage's mw must be positive")
+
+
+@dataclass(frozen=True, slots=True)
 class AssetSpec:
     """One qualifying asset: its capacity counts only in the competition's need direction."""
 
@@ -135,6 +155,8 @@ class AssetSpec:
     capacity: Decimal  # MW in the need direction
     energy_mwh: Decimal | None = None
     max_runtime: timedelta | None = None
+    status: str | None = None  # the inventory's status; None when the inventory does not know it
+    outages: tuple[OutageSpec, ...] = ()
     key: tuple[AssetKind, str] = field(init=False, repr=False, compare=False)
     """Flex and Planned Assets have separate id spaces on the market: (kind, id)."""
 
@@ -152,6 +174,15 @@ class AssetSpec:
             not isinstance(self.max_runtime, timedelta) or self.max_runtime < timedelta(0)
         ):
             raise ValueError(f"asset {self.id}: max_runtime must be a non-negative timedelta")
+        object.__setattr__(self, "outages", tuple(self.outages))
+        for outage in self.outages:
+            if not isinstance(outage, OutageSpec):
+                raise TypeError(f"asset {self.id}: outages must be OutageSpec")
+
+    @property
+    def offers_nothing(self) -> bool:
+        """In maintenance (by the inventory's status): none of its capacity is offered."""
+        return self.status in OFFERS_NOTHING
 
 
 @dataclass(frozen=True, slots=True)
