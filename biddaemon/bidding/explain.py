@@ -140,5 +140,19 @@ def _bid_lines(bid: Mapping[str, Any], table: Mapping[str, Mapping[str, Any]]) -
                 for h in held
             )
         )
+    out = bid.get("outages") or ()
+    if out:
+        lines.append(
+            "    out (inventory): "
+            + ", ".join(
+                f"{o.get('kind')} {o.get('asset_id')} "
+                + (
+                    f"in {o['status']}"
+                    if o.get("status")
+                    else f"{o.get('mw')} MW {o.get('start')} to {o.get('end')}"
+                )
+                for o in out
+            )
+        )
     lines.extend(f"    {reduction}" for reduction in bid.get("reductions", ()))
     return lines
