@@ -3,7 +3,7 @@ shrinks the ballot in the windows it overlaps, and in no others."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,10 +27,10 @@ LEFT = Decimal("0.100")  # what the outages leave of the ballot's assets in the 
 def _schedule(entry: dict[str, Any]) -> Schedule:
     window = entry["window"]
     return Schedule(
-        datetime.fromisoformat(window["start_date"]).date(),
-        datetime.fromisoformat(window["end_date"]).date(),
-        datetime.strptime(window["start_time"], "%H:%M:%S").time(),
-        datetime.strptime(window["end_time"], "%H:%M:%S").time(),
+        date.fromisoformat(window["start_date"]),
+        date.fromisoformat(window["end_date"]),
+        time.fromisoformat(window["start_time"]),
+        time.fromisoformat(window["end_time"]),
         frozenset(window["days"]),
     )
 
