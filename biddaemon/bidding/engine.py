@@ -204,7 +204,7 @@ class _Deciding:
                         {
                             "kind": asset.kind,
                             "id": asset.id,
-                            "reason": f"in {asset.status} (inventory status): offers nothing",
+                            "reason": f"{asset.status} in the inventory: offers nothing",
                         }
                     )
                 elif asset.capacity <= 0:

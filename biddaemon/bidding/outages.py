@@ -9,7 +9,8 @@ starts as an outage ends is not reduced.
 
 An asset's outages overlapping a window are summed (even when they do not overlap each other:
 that can leave capacity unused, never offer capacity that is out), in whole kW rounded up, and
-never more than the asset's capacity. An asset in maintenance is out in every window.
+never more than the asset's capacity. An asset in maintenance (`mothballed` in the inventory)
+or `archived` is out in every window.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def window_outages(schedule: Schedule, assets: Sequence[AssetSpec]) -> WindowOut
                 {"kind": asset.kind, "asset_id": asset.id, "ref": asset.ref, "status": asset.status}
             )
             reasons.append(
-                f"{_label(asset)}: in {asset.status} (inventory status), offers nothing "
+                f"{_label(asset)}: {asset.status} in the inventory, offers nothing "
                 f"({megawatts(full)} MW out)"
             )
             continue

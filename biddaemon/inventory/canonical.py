@@ -31,14 +31,14 @@ class Technology(StrEnum):
 
 
 class AssetStatus(StrEnum):
-    """`planned` assets become Piclo Planned Assets; the others Flex Assets."""
+    """`planned` assets become Piclo Planned Assets; the others Flex Assets. A `mothballed`
+    asset (Tensor's `maintenance`) or an `archived` one offers nothing when bidding."""
 
     OPERATIONAL = "operational"
     IN_DEVELOPMENT = "in_development"
     PLANNED = "planned"
     MOTHBALLED = "mothballed"
     ARCHIVED = "archived"
-    MAINTENANCE = "maintenance"  # temporarily out: still an asset, but bidding offers nothing
 
 
 class Platform(StrEnum):

@@ -21,6 +21,9 @@ numbers are read from their text as `Decimal` (`2.1` stays exactly 2.1); duratio
       portfolios:
         - {ref: fife, name: Fife storage, market_products: [active_power_30m]}
 
+`outages` and `status` reach bidding: an outage's `mw` is not offered in any service window it
+overlaps, and a `mothballed` (in maintenance) or `archived` asset offers nothing.
+
 With no import source configured, an entry must say `name`, `technology` and `status`; with
 sources, an entry may add to an imported asset of the same `ref`, and completeness is checked
 after the merge (`merge.py`), reported the same way.

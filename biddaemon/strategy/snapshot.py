@@ -25,8 +25,9 @@ DAYS: Final[tuple[str, ...]] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 RATE_TYPES: Final[tuple[RateType, ...]] = ("availability", "utilisation", "service_fee")
 NEED_DIRECTIONS: Final[tuple[str, ...]] = ("deficit", "excess", "import", "export")
 BANK_HOLIDAYS: Final[tuple[str, ...]] = ("included", "excluded")
-OFFERS_NOTHING: Final[frozenset[str]] = frozenset({"maintenance"})
-"""Inventory statuses in which the engine offers none of an asset's capacity."""
+OFFERS_NOTHING: Final[frozenset[str]] = frozenset({"mothballed", "archived"})
+"""Inventory statuses in which the engine offers none of an asset's capacity: `mothballed` is
+the inventory's maintenance (Tensor's `maintenance` is read as it), `archived` is retired."""
 
 # The seed rule: a bid carries exactly these rates, and no others, for each competition type.
 REQUIRED_RATES: Final[Mapping[str, tuple[RateType, ...]]] = MappingProxyType(
@@ -181,7 +182,7 @@ class AssetSpec:
 
     @property
     def offers_nothing(self) -> bool:
-        """In maintenance (by the inventory's status): none of its capacity is offered."""
+        """Mothballed (in maintenance) or archived by the inventory: none of it is offered."""
         return self.status in OFFERS_NOTHING
 
 

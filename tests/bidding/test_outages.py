@@ -112,13 +112,13 @@ def test_an_asset_in_maintenance_is_left_out_of_a_new_ballot() -> None:
     decision = run(
         [propose(bid("2"), window_id="morning")],
         _two_windows(  # type: ignore[arg-type]
-            _with_outages(asset("a1", "3.000"), status="maintenance"), asset("a2", "2.000")
+            _with_outages(asset("a1", "3.000"), status="mothballed"), asset("a2", "2.000")
         ),
     )
     assets = decision.record["assets"]
     assert assets["flex"] == ["a2"]
     assert assets["excluded"] == [
-        {"kind": "flex", "id": "a1", "reason": "in maintenance (inventory status): offers nothing"}
+        {"kind": "flex", "id": "a1", "reason": "mothballed in the inventory: offers nothing"}
     ]
     assert decision.plan is not None
     assert decision.plan.flex_asset_ids == ("a2",)
@@ -131,7 +131,7 @@ def test_an_asset_in_maintenance_offers_nothing_on_a_resubmission_either() -> No
     decision = run(
         [propose(bid("3"), window_id="morning"), propose(bid("3"), window_id="evening")],
         _two_windows(  # type: ignore[arg-type]
-            _with_outages(asset("a1", "3.000"), status="maintenance"),
+            _with_outages(asset("a1", "3.000"), status="mothballed"),
             asset("a2", "1.000"),
             previous=previous,
         ),
@@ -140,7 +140,7 @@ def test_an_asset_in_maintenance_offers_nothing_on_a_resubmission_either() -> No
     for entry in decision.record["bids"]:
         assert entry["allocation"] == [{"kind": "flex", "asset_id": "a2", "capacity": "1.000"}]
         assert entry["outages"] == [
-            {"kind": "flex", "asset_id": "a1", "ref": "ref-a1", "status": "maintenance"}
+            {"kind": "flex", "asset_id": "a1", "ref": "ref-a1", "status": "mothballed"}
         ]
 
 
@@ -149,12 +149,12 @@ def test_a_window_whose_only_asset_is_in_maintenance_is_skipped_with_the_reason(
     decision = run(
         [propose(bid("1"), window_id="morning")],
         _two_windows(  # type: ignore[arg-type]
-            _with_outages(asset("a1", "3.000"), status="maintenance"), previous=previous
+            _with_outages(asset("a1", "3.000"), status="mothballed"), previous=previous
         ),
     )
     assert decision.plan is None
     reasons = [s["reason"] for s in decision.record["skipped"]]
-    assert any("in maintenance (inventory status), offers nothing" in r for r in reasons)
+    assert any("mothballed in the inventory, offers nothing" in r for r in reasons)
 
 
 def test_an_outage_is_compared_on_the_gb_clock_in_summer() -> None:

@@ -87,10 +87,10 @@ def test_stored_outages_and_maintenance_reach_the_bidding_cycle(
         '      - {start: "2027-01-12 08:00", end: "2027-01-12 12:00", mw: "2.000",'
         " reason: maintenance}\n"
         '      - {start: "2026-12-01 08:00", end: "2026-12-01 12:00", mw: "1.000"}\n',
-        status="maintenance",
+        status="mothballed",
     )
     inventory = merge_inventory(load_inventory_file(path), [], path=path)
-    assert inventory.assets[0].status is AssetStatus.MAINTENANCE
+    assert inventory.assets[0].status is AssetStatus.MOTHBALLED
     engine = make_engine(database_url)
     migrate.upgrade(engine)
     factory = session_factory(engine)
@@ -102,7 +102,7 @@ def test_stored_outages_and_maintenance_reach_the_bidding_cycle(
     finally:
         use_clock(None)
         engine.dispose()
-    assert facts["bess-1"].status == "maintenance"
+    assert facts["bess-1"].status == "mothballed"
     assert facts["bess-1"].outages == (  # the outage already over is not read
         OutageSpec(
             datetime(2027, 1, 12, 8, tzinfo=UTC),

@@ -92,8 +92,7 @@ def _flex(asset: CanonicalAsset) -> Desired:
     category, kind = CATEGORY_AND_TYPE[asset.technology]
     fields: dict[str, Any] = {
         "name": asset.name,
-        # Piclo has no maintenance status: the asset stays operational there, bidding offers nothing
-        "status": "operational" if asset.status is AssetStatus.MAINTENANCE else asset.status.value,
+        "status": asset.status.value,
         "asset_category": asset.piclo.asset_category or category,
         "asset_type": asset.piclo.asset_type or kind,
         "country_code": asset.country_code,
