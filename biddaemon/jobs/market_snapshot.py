@@ -11,7 +11,6 @@ the snapshot refuses (a window it cannot hold, an active ballot without its asse
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
@@ -32,7 +31,7 @@ from biddaemon.strategy.snapshot import (
     AssetSpec,
     Commitment,
     CompetitionSnapshot,
-    OutageSpec,
+    InventoryFacts,
     PreviousBallot,
     PreviousBid,
     StrategyInput,
@@ -48,14 +47,6 @@ _COUNTS: Final[Mapping[NeedDirection, CapacityType]] = MappingProxyType(
     }
 )
 _ZERO = Decimal("0.000")
-
-
-@dataclass(frozen=True, slots=True)
-class InventoryFacts:
-    """What the inventory says of one asset that bidding must respect."""
-
-    status: str | None = None
-    outages: tuple[OutageSpec, ...] = ()
 
 
 _UNKNOWN: Final = InventoryFacts()

@@ -11,12 +11,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from contextlib import closing
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from biddaemon import metrics
@@ -32,7 +29,8 @@ from biddaemon.jobs.market_reads import (
     Outcome,
     ReadAhead,
 )
-from biddaemon.jobs.market_snapshot import InventoryFacts, active_ballot, strategy_input
+from biddaemon.jobs.market_snapshot import active_ballot, strategy_input
+from biddaemon.jobs.opportunities_report import OpportunitiesReport
 from biddaemon.jobs.submission import SubmissionResult, reconcile_competition, submit
 from biddaemon.logs import get_logger
 from biddaemon.markets.piclo import Ballot as MarketBallot
@@ -52,47 +50,15 @@ from biddaemon.store.competitions import (
     save_decision,
 )
 from biddaemon.store.database import transaction
+from biddaemon.store.fleet import energy_by_ref, inventory_by_ref
 from biddaemon.store.ledger import Ledger, held_elsewhere
 from biddaemon.store.models import (
     BallotState,
-    InventoryAsset,
 )
 from biddaemon.strategy.base import Strategy
-from biddaemon.strategy.snapshot import Commitment, OutageSpec, WindowSpec
+from biddaemon.strategy.snapshot import Commitment, InventoryFacts, WindowSpec
 
 log = get_logger(__name__)
-
-
-@dataclass
-class OpportunitiesReport:
-    """What one cycle did, for the job-run record and `once`'s output."""
-
-    opportunities: int = 0
-    submitted: int = 0
-    unchanged: int = 0
-    rejected: dict[str, str] = field(default_factory=dict)
-    unknown: dict[str, str] = field(default_factory=dict)
-    not_sent: dict[str, str] = field(default_factory=dict)
-    refused: dict[str, list[str]] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)
-    unrecorded: dict[str, str] = field(default_factory=dict)
-    reread: dict[str, str] = field(default_factory=dict)
-    stopped_early: bool = False
-
-    def as_details(self) -> dict[str, Any]:
-        return {
-            "opportunities": self.opportunities,
-            "submitted": self.submitted,
-            "unchanged": self.unchanged,
-            "rejected": self.rejected,
-            "unknown": self.unknown,
-            "not_sent": self.not_sent,
-            "refused": self.refused,
-            "skipped": self.skipped,
-            "unrecorded": self.unrecorded,
-            "reread": self.reread,
-            "stopped_early": self.stopped_early,
-        }
 
 
 class OpportunitiesCycle:
@@ -134,8 +100,8 @@ class OpportunitiesCycle:
         with self.factory() as session:
             self._ledger = Ledger.load(session, utcnow(), self.settings.safety_margin)
             opportunities = _priority(self._ledger, opportunities)
-            self._energy = _energy_by_ref(session)
-            self._inventory = _inventory_by_ref(session)
+            self._energy = energy_by_ref(session)
+            self._inventory = inventory_by_ref(session, utcnow())
         # Reads run ahead; decisions stay here, in priority order; POSTs go behind, one at a
         # time in decision order, and a decision first waits for those allocating any asset it
         # could use (a superseded or rejected ballot frees capacity): the decisions, and the
@@ -456,42 +422,3 @@ def _log_changes(competition_id: str, changes: list[str]) -> None:
 def _assets(flex_ids: Iterable[str], planned_ids: Iterable[str]) -> set[tuple[str, str]]:
     """Flex and Planned Asset ids as one set of keys (the two kinds never collide)."""
     return {("flex", i) for i in flex_ids} | {("planned", i) for i in planned_ids}
-
-
-def _energy_by_ref(session: Session) -> dict[str, Decimal]:
-    """Energy (MWh) of inventory assets, by the reference they carry on every platform."""
-    rows = session.execute(
-        select(InventoryAsset.ref, InventoryAsset.energy_mwh).where(
-            InventoryAsset.energy_mwh.is_not(None)
-        )
-    )
-    return {ref: energy for ref, energy in rows if energy is not None}
-
-
-def _inventory_by_ref(session: Session) -> dict[str, InventoryFacts]:
-    """Status and planned outages of inventory assets, by ref, read once per cycle. An outage
-    that ended before now is left out; one the stored record cannot describe is skipped, logged."""
-    now = utcnow()
-    facts: dict[str, InventoryFacts] = {}
-    rows = session.execute(
-        select(InventoryAsset.ref, InventoryAsset.status, InventoryAsset.details)
-    )
-    for ref, status, details in rows:
-        outages: list[OutageSpec] = []
-        canonical = details.get("canonical") if isinstance(details, dict) else None
-        stored = canonical.get("outages") if isinstance(canonical, dict) else None
-        for item in stored if isinstance(stored, list) else ():
-            try:
-                outage = OutageSpec(
-                    start=datetime.fromisoformat(item["start"]),
-                    end=datetime.fromisoformat(item["end"]),
-                    mw=Decimal(item["mw"]),
-                    reason=item.get("reason"),
-                )
-            except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
-                log.warning("inventory outage skipped", ref=ref, reason=str(exc))
-                continue
-            if outage.end > now:
-                outages.append(outage)
-        facts[ref] = InventoryFacts(status=status, outages=tuple(outages))
-    return facts

@@ -147,6 +147,14 @@ class OutageSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class InventoryFacts:
+    """What the inventory says of one asset that bidding must respect."""
+
+    status: str | None = None
+    outages: tuple[OutageSpec, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class AssetSpec:
     """One qualifying asset: its capacity counts only in the competition's need direction."""
 

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from biddaemon.clock import use_clock
+from biddaemon.clock import use_clock, utcnow
 from biddaemon.inventory.canonical import AssetStatus
 from biddaemon.inventory.file import InventoryFileInvalid, load_inventory_file
 from biddaemon.inventory.merge import merge_inventory
 from biddaemon.inventory.records import store_assets
-from biddaemon.jobs.opportunities import _inventory_by_ref
 from biddaemon.store import migrate
 from biddaemon.store.database import make_engine, session_factory
+from biddaemon.store.fleet import inventory_by_ref
 from biddaemon.strategy.snapshot import OutageSpec
 
 ENTRY = """\
@@ -98,7 +98,7 @@ def test_stored_outages_and_maintenance_reach_the_bidding_cycle(
         store_assets(factory, inventory.assets, now=datetime(2027, 1, 1, tzinfo=UTC))
         use_clock(lambda: datetime(2027, 1, 10, tzinfo=UTC))
         with factory() as session:
-            facts = _inventory_by_ref(session)
+            facts = inventory_by_ref(session, utcnow())
     finally:
         use_clock(None)
         engine.dispose()
