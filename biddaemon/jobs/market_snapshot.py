@@ -11,7 +11,7 @@ the snapshot refuses (a window it cannot hold, an active ballot without its asse
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Final
@@ -28,6 +28,7 @@ from biddaemon.markets.piclo.models import (
 )
 from biddaemon.settings import StrategySettings
 from biddaemon.strategy.snapshot import (
+    AssetKind,
     AssetSpec,
     Commitment,
     CompetitionSnapshot,
@@ -109,31 +110,26 @@ def asset_specs(
     energy = energy_mwh_by_ref or {}
     inventory = inventory_by_ref or {}
     direction = competition.need_direction
-    specs = [
-        AssetSpec(
-            id=asset.id,
-            kind="flex",
-            ref=asset.ref,
-            capacity=flex_capacity(asset, direction),
-            energy_mwh=energy.get(asset.ref),
-            max_runtime=asset.max_runtime,
-            status=(facts := inventory.get(asset.ref, _UNKNOWN)).status,
+
+    def spec(
+        kind: AssetKind, asset_id: str, ref: str, capacity: Decimal, runtime: timedelta | None
+    ) -> AssetSpec:
+        facts = inventory.get(ref, _UNKNOWN)
+        return AssetSpec(
+            id=asset_id,
+            kind=kind,
+            ref=ref,
+            capacity=capacity,
+            energy_mwh=energy.get(ref),
+            max_runtime=runtime,
+            status=facts.status,
             outages=facts.outages,
         )
-        for asset in flex
-    ]
+
+    specs = [spec("flex", a.id, a.ref, flex_capacity(a, direction), a.max_runtime) for a in flex]
     specs.extend(
-        AssetSpec(
-            id=asset.id,
-            kind="planned",
-            ref=asset.reference,
-            capacity=planned_capacity(asset, direction),
-            energy_mwh=energy.get(asset.reference),
-            max_runtime=asset.maximum_runtime,
-            status=(facts := inventory.get(asset.reference, _UNKNOWN)).status,
-            outages=facts.outages,
-        )
-        for asset in planned
+        spec("planned", a.id, a.reference, planned_capacity(a, direction), a.maximum_runtime)
+        for a in planned
     )
     return tuple(specs)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -251,21 +251,13 @@ def _store_periods(session: Session, competition: Competition) -> list[tuple[str
     }
     old_periods = [p for p in periods.values() if p.competition_id == competition_id]
     for period in competition.service_periods:
-        stored = periods.get(period.id)
-        if stored is None:
-            stored = ServicePeriod(id=period.id)
-            session.add(stored)
-            periods[period.id] = stored
+        stored = _row(session, periods, ServicePeriod, period.id)
         stored.competition_id = competition_id
         stored.name = period.name
         stored.start_date = period.start_date
         stored.end_date = period.end_date
         for window in period.service_windows:
-            stored_window = windows.get(window.id)
-            if stored_window is None:
-                stored_window = ServiceWindow(id=window.id)
-                session.add(stored_window)
-                windows[window.id] = stored_window
+            stored_window = _row(session, windows, ServiceWindow, window.id)
             stored_window.competition_id = competition_id
             stored_window.service_period_id = period.id
             stored_window.name = window.name
@@ -431,3 +423,16 @@ def add_event(
             dry_run=dry_run,
         )
     )
+
+
+_Row = TypeVar("_Row", ServicePeriod, ServiceWindow)
+
+
+def _row(session: Session, rows: dict[str, _Row], model: type[_Row], row_id: str) -> _Row:
+    """The stored row with this market id, or a new one added to the session: matched by id
+    across the whole competition, so a renumbered period or a moved window is updated in place."""
+    row = rows.get(row_id)
+    if row is None:
+        row = rows[row_id] = model(id=row_id)
+        session.add(row)
+    return row
