@@ -96,6 +96,14 @@ def sandbox_command(
     access_log: Annotated[
         bool, typer.Option("--access-log", help="Log every request (uvicorn's access log).")
     ] = False,
+    contested: Annotated[
+        bool,
+        typer.Option(
+            "--contested",
+            help="Generate the contested market: budgets by operator, rivals spread around "
+            "the guide price, competitions overlapping across operators.",
+        ),
+    ] = False,
 ) -> None:
     """Serve a simulated Piclo Flex market for rehearsals and tests.
 
@@ -127,6 +135,7 @@ def sandbox_command(
             faults=_faults(fault or []),
             page_size=page_size,
             allow_remote=allow_remote,
+            contested=contested,
         )
         server = SandboxServer(config)
         server.bind()

@@ -10,10 +10,16 @@ from biddaemon.sandbox.scenario import Scenario, ScenarioError
 
 
 def build_market(
-    clock: SandboxClock, provider: Provider, seed: int, scenario: Scenario | None
+    clock: SandboxClock,
+    provider: Provider,
+    seed: int,
+    scenario: Scenario | None,
+    *,
+    contested: bool = False,
 ) -> Market:
     """Without a scenario, everything is generated: DSOs that have been opening competitions
-    for three weeks before the start instant, and a fleet with Planned Assets for two of them."""
+    for three weeks before the start instant, and a fleet with Planned Assets for two of them.
+    `contested`: what is generated is the contested market (`biddaemon.sandbox.contested`)."""
     now = clock.now()
     generate_competitions = scenario is None or scenario.generate.competitions
     generate_assets = scenario is None or scenario.generate.fleet
@@ -22,6 +28,7 @@ def build_market(
         provider,
         seed,
         generate_from=london_date(now - HISTORY) if generate_competitions else None,
+        contested=contested,
     )
     if scenario is not None:
         try:
@@ -36,5 +43,5 @@ def build_market(
             key=lambda c: (c.competition_close, c.id),
             reverse=True,
         )
-        market.add_fleet(generate_fleet(seed, provider.id, now, open_now))
+        market.add_fleet(generate_fleet(seed, provider.id, now, open_now, contested=contested))
     return market

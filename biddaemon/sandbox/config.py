@@ -36,7 +36,8 @@ class SandboxConfig:
 
     `seed` and `start` (the simulated instant the clock starts at) default to the scenario's,
     else to seed 1 and now; `speed` is how many simulated seconds pass per real second (0 freezes
-    the clock, so only the admin API moves it).
+    the clock, so only the admin API moves it); `contested` generates the contested market of
+    `biddaemon.sandbox.contested` instead of the default one.
     """
 
     host: str = DEFAULT_HOST
@@ -53,6 +54,7 @@ class SandboxConfig:
     faults: tuple[FaultSpec, ...] = ()
     page_size: int = DEFAULT_PAGE_SIZE
     allow_remote: bool = False
+    contested: bool = False
 
     def __post_init__(self) -> None:
         problems = []

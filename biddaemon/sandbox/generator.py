@@ -6,6 +6,10 @@ whether the sandbox ran through that day at full speed or jumped over it. About 
 each DSO opens a competition in the morning (GB time) that closes at 17:00 GB time five to
 fifteen days later; the DSO publishes results at 19:00 UTC on the close day or up to two days
 later.
+
+`contested=True` gives the contested market of `biddaemon.sandbox.contested` (budgets by
+operator, rivals spread around the guide price, border batteries whose competitions overlap
+across operators): the same competitions and windows, where price and allocation matter.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
+from biddaemon.sandbox.contested import border_batteries, contest
 from biddaemon.sandbox.geography import DSOS, Dso, Place, area_of
 from biddaemon.sandbox.ids import new_id, seeded
 from biddaemon.sandbox.model import (
@@ -108,7 +113,9 @@ def _season(day: date) -> str:
     return f"Autumn {day.year}"
 
 
-def competition_for(seed: int, day: date, dso: Dso) -> Competition | None:
+def competition_for(
+    seed: int, day: date, dso: Dso, *, contested: bool = False
+) -> Competition | None:
     """The competition `dso` opens on `day` (GB date) for `seed`, if it opens one."""
     rng = seeded(seed, "competition", day.isoformat(), dso.code)
     if rng.random() >= OPEN_PROBABILITY:
@@ -148,6 +155,8 @@ def competition_for(seed: int, day: date, dso: Dso) -> Competition | None:
         results_at=results_at,
         budget_factor=Decimal(rng.choice((100, 105, 110, 115, 120, 125))) / 100,
     )
+    if contested:
+        return contest(seed, dso, rng, competition)
     return _with_rivals(rng, competition)
 
 
@@ -257,9 +266,12 @@ def generate_fleet(
     provider_id: str,
     now: datetime,
     open_competitions: Sequence[Competition],
+    *,
+    contested: bool = False,
 ) -> Fleet:
     """A realistic fleet spread over every DSO: batteries, wind, solar, CHP and EV charging,
-    a few not qualifying (archived, mothballed), and Planned Assets for two open competitions."""
+    a few not qualifying (archived, mothballed), and Planned Assets for two open competitions;
+    in the contested market, a battery in each border zone too."""
     rng = seeded(seed, "fleet")
     counters: dict[str, int] = {}
     flex = []
@@ -315,4 +327,5 @@ def generate_fleet(
         )
         for number, competition in enumerate(open_competitions[:2], start=1)
     )
-    return Fleet(tuple(flex), planned)
+    border = border_batteries(seed, provider_id, now) if contested else ()
+    return Fleet((*flex, *border), planned)

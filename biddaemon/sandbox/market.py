@@ -74,12 +74,15 @@ class Market:
         seed: int,
         *,
         generate_from: date | None = None,
+        contested: bool = False,
     ) -> None:
         """`generate_from`: the first GB date on which the seeded DSOs open competitions
-        (None: only the competitions added explicitly exist)."""
+        (None: only the competitions added explicitly exist); `contested`: they open the
+        contested market's competitions (`biddaemon.sandbox.contested`)."""
         self.clock = clock
         self.provider = provider
         self.seed = seed
+        self.contested = contested
         self._lock = threading.RLock()
         self._ids = IdMaker(seed)
         self._competitions: dict[str, Competition] = {}
@@ -90,6 +93,7 @@ class Market:
         self._obligations: list[Obligation] = []
         self._obligated: set[str] = set()
         self._sequence = 0
+        self._refused = 0
         self._generation_cursor = generate_from
         # (GB day, DSO) pairs of the cursor's day already settled, and those opening later.
         self._opened: set[tuple[date, str]] = set()
@@ -123,7 +127,9 @@ class Market:
                 if key in self._opened:
                     continue
                 if key not in self._upcoming:
-                    self._upcoming[key] = competition_for(self.seed, day, dso)
+                    self._upcoming[key] = competition_for(
+                        self.seed, day, dso, contested=self.contested
+                    )
                 competition = self._upcoming[key]
                 if competition is not None and competition.competition_open > now:
                     continue  # opens later today
@@ -328,6 +334,7 @@ class Market:
                 active_assets=None if active is None else active.assets,
             )
             if not verdict.accepted:
+                self._refused += 1
                 raise Refused(verdict.errors())
             self._sequence += 1
             ballot = Ballot(
@@ -350,6 +357,12 @@ class Market:
             )
             self._ballots.setdefault(competition_id, []).append(ballot)
             return ballot
+
+    def refused_ballots(self) -> int:
+        """How many ballots the referee refused since the market was built: the rule
+        violations a backtest reports (zero for a daemon whose engine obeys every rule)."""
+        with self._lock:
+            return self._refused
 
     def ballots(self, competition_id: str) -> list[StoredBallot]:
         """The provider's ballots for a competition, newest first; only the newest is active."""

@@ -58,7 +58,9 @@ class Sandbox:
     def _install(self) -> Market:
         scenario_faults = tuple(self._scenario.faults) if self._scenario else ()
         self.faults = FaultPlan(self.seed, self.config.faults + scenario_faults)
-        self.market = build_market(self.clock, self.provider, self.seed, self._scenario)
+        self.market = build_market(
+            self.clock, self.provider, self.seed, self._scenario, contested=self.config.contested
+        )
         return self.market
 
     def reset(self, *, seed: int | None = None, start: datetime | None = None) -> Market:
