@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
@@ -30,7 +31,7 @@ from biddaemon.demo_defaults import DEFAULT_SECONDS, DEFAULT_SPEED
 from biddaemon.errors import BiddaemonError
 from biddaemon.sandbox import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, SandboxConfig, SandboxServer
 from biddaemon.sandbox.defaults import DEFAULT_PROVIDER_ID
-from biddaemon.settings import Settings, load_settings
+from biddaemon.settings import Settings, StrategySettings, load_settings
 from biddaemon.store import migrate
 from biddaemon.store.database import make_engine
 from biddaemon.store.models import (
@@ -93,32 +94,58 @@ def run_demo(
 ) -> DemoSummary:
     """Run the sandbox and the daemon for `seconds` of wall time; return what happened."""
     path = database or Path(tempfile.mkdtemp(prefix="biddaemon-demo-")) / "demo.db"
-    config = SandboxConfig(
-        speed=0, seed=seed, start=DEMO_START, token_lifetime_seconds=30 * 24 * 3600
+    config = sandbox_config(seed)
+    with daemon_on_sandbox(config, path) as (market, daemon):
+        progress(f"sandbox market at {market.base_url} (seed {seed}, {speed:g}x time)")
+        progress(f"database {path}")
+        started = market.clock.now()
+        total = timedelta(seconds=seconds * speed)
+        steps = max(1, round(seconds * STEPS_PER_SECOND))
+        step = timedelta(seconds=max(MIN_STEP_SECONDS, round(total.total_seconds() / steps)))
+        drive(daemon, market, total, step, progress, wall_seconds=seconds)
+        daemon.results()
+        return summarise(daemon.factory(), str(path), started, market.clock.now())
+
+
+def sandbox_config(seed: int, *, contested: bool = False) -> SandboxConfig:
+    """The sandbox a simulation runs on: frozen at `DEMO_START`, moved only by `drive`."""
+    return SandboxConfig(
+        speed=0,
+        seed=seed,
+        start=DEMO_START,
+        token_lifetime_seconds=30 * 24 * 3600,
+        contested=contested,
     )
+
+
+@contextmanager
+def daemon_on_sandbox(
+    config: SandboxConfig, database: Path, strategy: StrategySettings | None = None
+) -> Iterator[tuple[SandboxServer, Daemon]]:
+    """A sandbox on loopback and a daemon following its clock, on a fresh SQLite `database`.
+
+    biddaemon's clock is process-wide, so one simulation runs at a time in a process.
+    """
     with SandboxServer(config) as market:
         use_clock(market.clock.now)
         try:
-            settings = _settings(market.base_url, f"sqlite:///{path}")
+            settings = _settings(market.base_url, f"sqlite:///{database}", strategy)
             engine = make_engine(settings.effective_database_url)
-            migrate.upgrade(engine)
-            daemon = Daemon(settings, engine)
-            progress(f"sandbox market at {market.base_url} (seed {seed}, {speed:g}x time)")
-            progress(f"database {path}")
-            started = market.clock.now()
             try:
-                _drive(daemon, market, seconds, speed, progress)
-                daemon.results()
+                migrate.upgrade(engine)
+                daemon = Daemon(settings, engine)
+                try:
+                    yield market, daemon
+                finally:
+                    daemon.close()
             finally:
-                daemon.close()
-            summary = summarise(Session(engine), str(path), started, market.clock.now())
-            engine.dispose()
-            return summary
+                engine.dispose()
         finally:
             use_clock(None)
 
 
-def _settings(base_url: str, database_url: str) -> Settings:
+def _settings(base_url: str, database_url: str, strategy: StrategySettings | None) -> Settings:
+    chosen = {} if strategy is None else {"strategy": strategy.model_dump()}
     return load_settings(
         database_url=database_url,
         dry_run=False,
@@ -129,16 +156,26 @@ def _settings(base_url: str, database_url: str) -> Settings:
             "provider_id": DEFAULT_PROVIDER_ID,
             "max_retry_seconds": 10,
         },
+        **chosen,
     )
 
 
-def _drive(
-    daemon: Daemon, market: SandboxServer, seconds: float, speed: float, progress: Progress
+def drive(
+    daemon: Daemon,
+    market: SandboxServer,
+    total: timedelta,
+    step: timedelta,
+    progress: Progress,
+    *,
+    wall_seconds: float | None = None,
+    after_step: Callable[[datetime], None] | None = None,
 ) -> None:
-    """Opportunities every step and results daily, in simulated time, for `seconds * speed`."""
-    total = timedelta(seconds=seconds * speed)
-    steps = max(1, round(seconds * STEPS_PER_SECOND))
-    step = timedelta(seconds=max(MIN_STEP_SECONDS, round(total.total_seconds() / steps)))
+    """Opportunities every `step` and results daily, in simulated time, for `total`.
+
+    `wall_seconds` paces the run to about that much wall time (a slow machine only makes it
+    longer); None runs as fast as the machine allows. `after_step` sees the simulated instant
+    after each step's jobs ran.
+    """
     results_at = daemon.settings.poll.results_time_utc
     start = market.clock.now()
     next_results = _next_daily(start, results_at)
@@ -159,9 +196,11 @@ def _drive(
         if now >= next_report:
             progress(_status_line(daemon, now))
             next_report = now + timedelta(days=1)
-        # Pace the steps to the requested speed; a slow machine only makes the demo longer.
-        done = (now + step - start) / total
-        time.sleep(max(0.0, began + done * seconds - time.monotonic()))
+        if after_step is not None:
+            after_step(now)
+        if wall_seconds is not None:
+            done = (now + step - start) / total
+            time.sleep(max(0.0, began + done * wall_seconds - time.monotonic()))
         now = market.clock.advance(step.total_seconds())
 
 
@@ -218,7 +257,7 @@ def summarise(session: Session, database: str, started: datetime, ended: datetim
         mw = sum((row[0].capacity for row in accepted_rows), Decimal("0.000"))
         value = sum(
             (
-                _value(outcome, bid, window, period)
+                bid_value(outcome, bid, window, period)
                 for outcome, bid, window, period in accepted_rows
             ),
             Decimal("0.00"),
@@ -238,20 +277,20 @@ def summarise(session: Session, database: str, started: datetime, ended: datetim
     )
 
 
-def _value(outcome: BidOutcome, bid: Bid, window: ServiceWindow, period: ServicePeriod) -> Decimal:
+def bid_value(outcome: BidOutcome, bid: Bid, window: ServiceWindow, period: ServicePeriod) -> Decimal:
     """Availability over every window hour of the service period, plus any service fee.
 
     Utilisation pays only when dispatched, which the sandbox does not simulate, so it is left out.
     """
     value = Decimal(0)
     if bid.availability_rate is not None:
-        value += outcome.capacity * bid.availability_rate * _window_hours(window, period)
+        value += outcome.capacity * bid.availability_rate * window_hours(window, period)
     if bid.service_fee_rate is not None:
         value += outcome.capacity * bid.service_fee_rate
     return value
 
 
-def _window_hours(window: ServiceWindow, period: ServicePeriod) -> Decimal:
+def window_hours(window: ServiceWindow, period: ServicePeriod) -> Decimal:
     start = datetime.combine(date.min, window.start_time)
     end = datetime.combine(date.min, window.end_time)
     length = end - start if end > start else end + timedelta(days=1) - start
