@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -291,12 +291,21 @@ def bid_value(outcome: BidOutcome, bid: Bid, window: ServiceWindow, period: Serv
 
 
 def window_hours(window: ServiceWindow, period: ServicePeriod) -> Decimal:
-    start = datetime.combine(date.min, window.start_time)
-    end = datetime.combine(date.min, window.end_time)
-    length = end - start if end > start else end + timedelta(days=1) - start
-    days = sum(
-        1
-        for offset in range((period.end_date - period.start_date).days)
-        if DAY_NAMES[(period.start_date + timedelta(days=offset)).weekday()] in window.days
+    return hours_running(
+        period.start_date, period.end_date, window.start_time, window.end_time, window.days
     )
-    return Decimal(days) * Decimal(int(length.total_seconds())) / Decimal(3600)
+
+
+def hours_running(
+    first: date, end: date, start_time: dt_time, end_time: dt_time, days: Collection[str]
+) -> Decimal:
+    """Hours a window of `start_time`-`end_time` on `days` runs over the dates [first, end)."""
+    start = datetime.combine(date.min, start_time)
+    finish = datetime.combine(date.min, end_time)
+    length = finish - start if finish > start else finish + timedelta(days=1) - start
+    count = sum(
+        1
+        for offset in range((end - first).days)
+        if DAY_NAMES[(first + timedelta(days=offset)).weekday()] in days
+    )
+    return Decimal(count) * Decimal(int(length.total_seconds())) / Decimal(3600)
