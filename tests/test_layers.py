@@ -18,6 +18,7 @@ PACKAGE = Path(biddaemon.__file__).parent
 
 EVERYTHING_ELSE = frozenset(
     {
+        "backtest",
         "bidding",
         "cli",
         "daemon",
@@ -35,10 +36,22 @@ EVERYTHING_ELSE = frozenset(
 FORBIDDEN: dict[str, frozenset[str]] = {
     # engine / rules and strategies: decide from the snapshot alone
     "bidding": frozenset(
-        {"cli", "daemon", "demo", "inventory", "jobs", "markets", "sandbox", "scheduler", "store"}
+        {
+            "backtest",
+            "cli",
+            "daemon",
+            "demo",
+            "inventory",
+            "jobs",
+            "markets",
+            "sandbox",
+            "scheduler",
+            "store",
+        }
     ),
     "strategy": frozenset(
         {
+            "backtest",
             "bidding",
             "cli",
             "daemon",
@@ -54,6 +67,7 @@ FORBIDDEN: dict[str, frozenset[str]] = {
     # market clients: HTTP and wire models, no decisions and no database
     "markets": frozenset(
         {
+            "backtest",
             "bidding",
             "cli",
             "daemon",
@@ -68,13 +82,24 @@ FORBIDDEN: dict[str, frozenset[str]] = {
     ),
     # store: tables and sessions, no business rules and no HTTP
     "store": frozenset(
-        {"bidding", "cli", "daemon", "demo", "inventory", "jobs", "markets", "sandbox", "scheduler"}
+        {
+            "backtest",
+            "bidding",
+            "cli",
+            "daemon",
+            "demo",
+            "inventory",
+            "jobs",
+            "markets",
+            "sandbox",
+            "scheduler",
+        }
     ),
     # jobs wire the stages; they are wired by the daemon and the CLI, never the reverse
-    "jobs": frozenset({"cli", "daemon", "demo", "inventory", "sandbox"}),
+    "jobs": frozenset({"backtest", "cli", "daemon", "demo", "inventory", "sandbox"}),
     # the inventory mirrors one fleet to each platform; it does not bid
     "inventory": frozenset(
-        {"bidding", "cli", "daemon", "demo", "jobs", "sandbox", "scheduler", "strategy"}
+        {"backtest", "bidding", "cli", "daemon", "demo", "jobs", "sandbox", "scheduler", "strategy"}
     ),
     # the referee is independent: nothing of biddaemon outside the sandbox at all
     "sandbox": EVERYTHING_ELSE - {"sandbox"} | {"clock", "errors", "logs", "settings"},

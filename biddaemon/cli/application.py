@@ -50,6 +50,7 @@ COMMAND_MODULES = (
     "run_cmd",
     "history_cmd",
     "demo_cmd",
+    "backtest_cmd",
     "sandbox_cmd",
     "assets_cmd",
 )
