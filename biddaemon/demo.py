@@ -277,7 +277,9 @@ def summarise(session: Session, database: str, started: datetime, ended: datetim
     )
 
 
-def bid_value(outcome: BidOutcome, bid: Bid, window: ServiceWindow, period: ServicePeriod) -> Decimal:
+def bid_value(
+    outcome: BidOutcome, bid: Bid, window: ServiceWindow, period: ServicePeriod
+) -> Decimal:
     """Availability over every window hour of the service period, plus any service fee.
 
     Utilisation pays only when dispatched, which the sandbox does not simulate, so it is left out.

@@ -213,8 +213,8 @@ def build_problem(
                     value = _value_per_mw(competition, rates, hours)
                     values[key].append(value)
                     levels.append(
-                        Level(competition.id, window.id, number, dict(rates), value,
-                              Decimal(1), cap)
+                        Level(competition.id, window.id, number,
+                              {str(t): v for t, v in rates.items()}, value, Decimal(1), cap)
                     )  # fmt: skip
                 eligibility.extend(
                     Eligibility(asset, competition.id, window.id, mw) for asset, mw in assets
