@@ -37,6 +37,8 @@ def write_chart(backtest: Backtest, path: Path) -> Path:
     """Cumulative accepted value (GBP) at the end of each simulated day, one line per strategy
     and a dashed one for the limit; the format follows the file's suffix (png, svg, pdf)."""
     pyplot = require_matplotlib()
+    from matplotlib import ticker
+
     if not path.parent.is_dir():
         raise ConfigurationError({"--chart": f"the folder {path.parent} does not exist"})
     figure, axes = pyplot.subplots(figsize=(9, 5))
@@ -48,6 +50,8 @@ def write_chart(backtest: Backtest, path: Path) -> Path:
             days = range(1, len(backtest.limit_daily_value) + 1)
             values = [float(v) for v in backtest.limit_daily_value]
             axes.plot(days, values, linestyle="--", color="black", label="limit")
+        axes.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
+        axes.yaxis.set_major_formatter(ticker.StrMethodFormatter("{x:,.0f}"))
         axes.set_xlabel("simulated day")
         axes.set_ylabel("accepted value, cumulative (GBP)")
         axes.set_title(f"biddaemon backtest, seed {backtest.seed}, {backtest.days} days")
