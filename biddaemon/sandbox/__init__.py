@@ -4,6 +4,13 @@
 no code with biddaemon's client or engine (a test checks the imports), so that the daemon is
 judged by a referee that did not write its rules.
 
+The seeded DSOs open the same competitions for the same seed, however the clock moves
+(`generator`). `contested=True` (`biddaemon sandbox --contested`, and every `biddaemon backtest`)
+makes the same competitions contested, where strategies differ (`contested`): budgets that vary
+by operator (some below the guide price), rival offers priced around the guide price with a
+spread drawn per competition, and border batteries that qualify for two operators' competitions
+whose windows overlap. The same seed gives the same contested market.
+
 The names below are imported on first use, so that importing a light module such as
 `biddaemon.sandbox.defaults` (as the CLI does for its --help) does not load FastAPI and uvicorn.
 """
