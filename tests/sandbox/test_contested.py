@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from statistics import mean
 
-from biddaemon.sandbox import SandboxClock
+from biddaemon.sandbox import SandboxClock, SandboxConfig
 from biddaemon.sandbox.builder import build_market
 from biddaemon.sandbox.contested import OPERATOR_BUDGETS, operator_budget_factor
 from biddaemon.sandbox.generator import competition_for
@@ -16,6 +16,7 @@ from biddaemon.sandbox.geography import DSOS
 from biddaemon.sandbox.market import Market
 from biddaemon.sandbox.model import Competition, Provider
 from biddaemon.sandbox.qualification import qualifying
+from biddaemon.sandbox.runtime import Sandbox
 
 from .conftest import SEED, START
 
@@ -102,3 +103,11 @@ def test_border_batteries_qualify_for_two_operators_with_overlapping_windows() -
 def test_the_default_market_has_no_border_batteries() -> None:
     market = build_market(SandboxClock(START, speed=0), PROVIDER, SEED, None)
     assert not [a for a in market.fleet().flex if a.ref.startswith("BRD-")]
+
+
+def test_a_sandbox_configured_contested_stays_contested_after_a_reset() -> None:
+    sandbox = Sandbox(SandboxConfig(seed=SEED, start=START, speed=0, contested=True))
+    assert sandbox.market.contested
+    assert any(a.ref == "BRD-001" for a in sandbox.market.fleet().flex)
+    assert sandbox.reset().contested
+    assert not Sandbox(SandboxConfig(seed=SEED, start=START, speed=0)).market.contested
