@@ -83,6 +83,7 @@ def competition_snapshot(competition: Competition) -> CompetitionSnapshot:
             availability_guide_price=competition.availability_guide_price,
             utilisation_guide_price=competition.utilisation_guide_price,
             service_fee_guide_price=competition.service_fee_guide_price,
+            operator=competition.operator_name,
         )
     except (TypeError, ValueError) as exc:
         raise BadMarketData(str(exc), competition_id=competition.id) from None

@@ -22,6 +22,7 @@ from biddaemon.clock import utcnow
 from biddaemon.errors import BadMarketData, OperatorActionRequired, RejectedByMarket, RetryLater
 from biddaemon.jobs.ballot_body import request_body
 from biddaemon.jobs.ballot_posts import BallotPosts, Posted
+from biddaemon.jobs.cycle_plan import Read, load_acceptance, plan_first
 from biddaemon.jobs.market_reads import (
     CompetitionReads,
     GatedMarket,
@@ -37,7 +38,9 @@ from biddaemon.markets.piclo import Ballot as MarketBallot
 from biddaemon.markets.piclo import (
     BiddingOpportunity,
     Competition,
+    FlexAsset,
     PicloClient,
+    PlannedAsset,
 )
 from biddaemon.settings import Settings
 from biddaemon.store import ballots as store_ballots
@@ -55,8 +58,8 @@ from biddaemon.store.ledger import Ledger, held_elsewhere
 from biddaemon.store.models import (
     BallotState,
 )
-from biddaemon.strategy.base import Strategy
-from biddaemon.strategy.snapshot import Commitment, InventoryFacts, WindowSpec
+from biddaemon.strategy.base import PlansCycle, Strategy
+from biddaemon.strategy.snapshot import Commitment, InventoryFacts, StrategyInput, WindowSpec
 
 log = get_logger(__name__)
 
@@ -97,11 +100,13 @@ class OpportunitiesCycle:
         for error in unreadable:
             self._skip(report, error.competition_id or "(unreadable entry)", str(error))
         self._record_observations(opportunities, report)
+        planner = self.strategy if isinstance(self.strategy, PlansCycle) else None
         with self.factory() as session:
             self._ledger = Ledger.load(session, utcnow(), self.settings.safety_margin)
             opportunities = _priority(self._ledger, opportunities)
             self._energy = energy_by_ref(session)
             self._inventory = inventory_by_ref(session, utcnow())
+            acceptance = load_acceptance(session) if planner is not None else None
         # Reads run ahead; decisions stay here, in priority order; POSTs go behind, as many at
         # a time as reads (one gate bounds them all), and a decision first waits for those
         # allocating any asset it could use (a superseded or rejected ballot frees capacity):
@@ -117,8 +122,17 @@ class OpportunitiesCycle:
             BallotPosts(self._send, limit=limit) as posts,
         ):
             self._posts = posts
+            decisions: Iterable[Read] = ahead
+            if planner is not None and acceptance is not None:  # it sees everything first
+                decisions = plan_first(
+                    planner,
+                    ahead,
+                    self._planned_input,
+                    acceptance=acceptance,
+                    safety_margin=self.settings.safety_margin,
+                )
             try:
-                for opportunity, outcome in ahead:
+                for opportunity, outcome in decisions:
                     if self.stop.is_set():
                         break
                     decided += 1
@@ -205,19 +219,8 @@ class OpportunitiesCycle:
                 _assets(opportunity.assets.flex, opportunity.assets.planned)
             ),
         )
-        commitments = self._ledger.held_for(competition_id)
         try:
-            snapshot = strategy_input(
-                competition,
-                flex,
-                planned,
-                active,
-                commitments=commitments,
-                settings=self.settings.strategy,
-                now=now,
-                energy_mwh_by_ref=self._energy,
-                inventory_by_ref=self._inventory,
-            )
+            snapshot = self._input(competition, flex, planned, active, now)
             decision = decide(
                 self.strategy,
                 snapshot,
@@ -256,6 +259,33 @@ class OpportunitiesCycle:
             for c in commitments
         }
         self._posts.start(competition_id, saved.ballot_id, assets)  # reported once settled
+
+    def _input(
+        self,
+        competition: Competition,
+        flex: list[FlexAsset],
+        planned: list[PlannedAsset],
+        active: MarketBallot | None,
+        now: datetime,
+    ) -> StrategyInput:
+        return strategy_input(
+            competition,
+            flex,
+            planned,
+            active,
+            commitments=self._ledger.held_for(competition.id),
+            settings=self.settings.strategy,
+            now=now,
+            energy_mwh_by_ref=self._energy,
+            inventory_by_ref=self._inventory,
+        )
+
+    def _planned_input(self, reads: CompetitionReads) -> StrategyInput:
+        """A competition's input as its decision will build it, for `plan_cycle`."""
+        active = active_ballot(list(reads.ballots), reads.competition.id)
+        return self._input(
+            reads.competition, list(reads.flex), list(reads.planned), active, utcnow()
+        )
 
     def _skip(self, report: OpportunitiesReport, competition_id: str, reason: str) -> None:
         report.skipped[competition_id] = reason

@@ -5,10 +5,19 @@ strategy = load_strategy(settings.strategy)        # once, at start-up
 outcomes = strategy.propose(snapshot)               # per competition, via the engine
 """
 
-from biddaemon.strategy.base import Proposal, ProposedBid, Skip, Strategy, WindowOutcome
+from biddaemon.strategy.base import (
+    CycleInputs,
+    PlansCycle,
+    Proposal,
+    ProposedBid,
+    Skip,
+    Strategy,
+    WindowOutcome,
+)
 from biddaemon.strategy.fixed_price import FixedPriceStrategy
 from biddaemon.strategy.guide_price import GuidePriceStrategy
 from biddaemon.strategy.loader import load_strategy
+from biddaemon.strategy.portfolio import PortfolioStrategy
 from biddaemon.strategy.snapshot import (
     AssetSpec,
     Commitment,
@@ -24,8 +33,11 @@ __all__ = [
     "AssetSpec",
     "Commitment",
     "CompetitionSnapshot",
+    "CycleInputs",
     "FixedPriceStrategy",
     "GuidePriceStrategy",
+    "PlansCycle",
+    "PortfolioStrategy",
     "PreviousBallot",
     "PreviousBid",
     "Proposal",

@@ -15,6 +15,12 @@ What a strategy returns, per service window of the competition:
 
 `basis` holds the numbers a bid came from (guide price, fraction, floor, derating...); the engine
 copies it into the decision record so `biddaemon history` can explain every figure.
+
+A strategy that weighs competitions against each other also defines `plan_cycle(cycle)`
+(`PlansCycle`): the opportunities job then reads every competition first and calls it once per
+cycle, with every competition's input in decision order and the acceptance model learned from
+our outcomes, before the first `propose`. Strategies without it keep streaming, decision by
+decision, as the reads arrive.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Protocol, runtime_checkable
 
+from biddaemon.strategy.acceptance import AcceptanceModel
 from biddaemon.strategy.snapshot import StrategyInput
 
 BasisValue = str | int | bool | Decimal | timedelta | None
@@ -84,3 +91,32 @@ class Strategy(Protocol):
     def name(self) -> str: ...
 
     def propose(self, snapshot: StrategyInput) -> Sequence[WindowOutcome]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CycleInputs:
+    """What a planning strategy sees once per cycle, before any of the cycle's decisions.
+
+    `competitions`: each competition's input as `propose` will get it (its `commitments` are
+    what it must respect as the cycle starts), in decision order; competitions whose reads
+    failed are not here. `acceptance`: P(accepted) learned from our outcomes, read from the
+    store by the job. `safety_margin`: the engine refuses a competition closing within it.
+    """
+
+    competitions: tuple[StrategyInput, ...]
+    acceptance: AcceptanceModel
+    safety_margin: timedelta
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "competitions", tuple(self.competitions))
+
+
+@runtime_checkable
+class PlansCycle(Protocol):
+    """A strategy that plans the whole cycle at once (optional, see the module docstring).
+
+    `plan_cycle` must not do I/O either; it may raise, and the job then logs the error and
+    decides the cycle with `propose` alone (which must cope with having no plan).
+    """
+
+    def plan_cycle(self, cycle: CycleInputs) -> None: ...

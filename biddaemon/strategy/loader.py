@@ -16,6 +16,7 @@ from biddaemon.settings import BUILTIN_STRATEGIES, ENV_PREFIX, StrategySettings
 from biddaemon.strategy.base import Strategy
 from biddaemon.strategy.fixed_price import FixedPriceStrategy, price_variable
 from biddaemon.strategy.guide_price import GuidePriceStrategy
+from biddaemon.strategy.portfolio import PortfolioStrategy
 
 NAME_VARIABLE = f"{ENV_PREFIX}STRATEGY__NAME"
 
@@ -27,6 +28,8 @@ def load_strategy(settings: StrategySettings) -> Strategy:
     if settings.name == "fixed-price":
         _require_a_fixed_price(settings)
         return FixedPriceStrategy()
+    if settings.name == "portfolio":
+        return PortfolioStrategy()
     return _import_strategy(settings.name)
 
 

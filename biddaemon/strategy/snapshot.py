@@ -208,6 +208,7 @@ class CompetitionSnapshot:
     availability_guide_price: Decimal | None = None
     utilisation_guide_price: Decimal | None = None
     service_fee_guide_price: Decimal | None = None
+    operator: str | None = None  # the system operator's name, as the market gives it
     by_window_id: Mapping[str, WindowSpec] = field(init=False, repr=False, compare=False)
     """The windows by id, so finding one does not walk them all."""
 

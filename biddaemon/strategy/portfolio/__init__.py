@@ -1,0 +1,9 @@
+"""The `portfolio` strategy: one linear programme per cycle over every open competition.
+
+`strategy` (the Strategy), `inputs` (cycle -> programme), `programme` (the LP, shared with the
+backtest's limit), `instants` (which windows run at once), `value` (price x hours).
+"""
+
+from biddaemon.strategy.portfolio.strategy import PortfolioStrategy
+
+__all__ = ["PortfolioStrategy"]

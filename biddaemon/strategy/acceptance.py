@@ -1,0 +1,208 @@
+"""How likely a bid is to be accepted, from its price relative to the guide price.
+
+P(accepted | price ratio), per system operator and competition type, learned from our recorded
+outcomes. The ratio is the bid's ranking rate over its guide price (the rate the SO ranks by:
+availability for `availability` and `availability_utilisation`, utilisation for `utilisation`,
+the service fee for `service_fee`: `REQUIRED_RATES[type][0]`).
+
+The model. Ratios fall into bins (`BIN_EDGES`: below 0.80, then every 0.05 up to 1.10, then
+above). Each bin of each (operator, type) has a Beta(a, b) prior whose mean follows a falling
+logistic curve of the bin's middle ratio,
+
+    prior mean(r) = 0.05 + 0.90 / (1 + exp((r - 1.0) / 0.05)),
+
+so a bid at 80 % of the guide price is accepted about 93 % of the time, one at the guide price
+half of the time, one at 110 % about 16 % of the time (a DSO pays up to its budget, around the
+guide price, and fills its need cheapest first), with a strength of `PRIOR_STRENGTH` = 10
+pseudo-outcomes: a = 10 x mean, b = 10 x (1 - mean). With k accepted out of n recorded outcomes
+in the bin, the estimate is the posterior mean (a + k) / (10 + n): with fewer than about ten
+outcomes in a bin the prior dominates, with hundreds the data does. A price can only get less
+likely to be accepted as it rises, so the estimates are made non-increasing across bins (pool
+adjacent violators, weighted by each bin's a + b + n). A (operator, type) with no outcome at
+all gets the prior curve.
+
+Pure: the job side reads the outcomes from the store (`store.acceptance`) once per cycle and
+builds the model with `AcceptanceModel.learn`; strategies only read it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Final
+
+from biddaemon.strategy.snapshot import REQUIRED_RATES
+
+BIN_EDGES: Final[tuple[Decimal, ...]] = tuple(
+    Decimal(x) for x in ("0.80", "0.85", "0.90", "0.95", "1.00", "1.05", "1.10")
+)
+"""Bin i holds ratios in [edge[i-1], edge[i]); bin 0 everything below 0.80, the last >= 1.10."""
+PRIOR_STRENGTH: Final = Decimal(10)
+_PLACES = Decimal("0.0001")
+
+
+def bin_of(ratio: Decimal) -> int:
+    for number, edge in enumerate(BIN_EDGES):
+        if ratio < edge:
+            return number
+    return len(BIN_EDGES)
+
+
+def bin_label(number: int) -> str:
+    if number == 0:
+        return f"< {BIN_EDGES[0]}"
+    if number == len(BIN_EDGES):
+        return f">= {BIN_EDGES[-1]}"
+    return f"{BIN_EDGES[number - 1]}-{BIN_EDGES[number]}"
+
+
+def _middle(number: int) -> Decimal:
+    step = Decimal("0.05")
+    if number == 0:
+        return BIN_EDGES[0] - step / 2
+    if number == len(BIN_EDGES):
+        return BIN_EDGES[-1] + step / 2
+    return (BIN_EDGES[number - 1] + BIN_EDGES[number]) / 2
+
+
+def prior_mean(ratio: Decimal) -> Decimal:
+    """The prior's mean acceptance at `ratio` (module docstring)."""
+    value = 0.05 + 0.90 / (1 + math.exp((float(ratio) - 1.0) / 0.05))
+    return Decimal(str(round(value, 6)))
+
+
+def price_ratio(
+    competition_type: str, rates: Mapping[str, Decimal], guide_prices: Mapping[str, Decimal | None]
+) -> Decimal | None:
+    """The bid's ranking rate over its guide price; None when either is missing."""
+    required = REQUIRED_RATES.get(competition_type)
+    if not required:
+        return None
+    rate, guide = rates.get(required[0]), guide_prices.get(required[0])
+    if rate is None or guide is None or guide <= 0:
+        return None
+    return rate / guide
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedOutcome:
+    """One of our bids the SO decided: who, what type, at what price ratio, and the verdict."""
+
+    operator: str | None
+    competition_type: str
+    ratio: Decimal
+    accepted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CurvePoint:
+    bin: str
+    probability: Decimal
+    prior: Decimal
+    outcomes: int
+    accepted: int
+
+
+@dataclass(frozen=True, slots=True)
+class Curve:
+    operator: str | None
+    competition_type: str
+    outcomes: int
+    points: tuple[CurvePoint, ...]
+
+
+Key = tuple[str | None, str]
+
+
+@dataclass(frozen=True)
+class AcceptanceModel:
+    """Counts per (operator, type, bin), and the curves they give (module docstring)."""
+
+    counts: Mapping[Key, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+    """(accepted, outcomes) per bin of each (operator, type) seen."""
+    _curves: dict[Key, tuple[Decimal, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    @classmethod
+    def learn(cls, outcomes: Iterable[RecordedOutcome]) -> AcceptanceModel:
+        bins = len(BIN_EDGES) + 1
+        tally: dict[Key, list[list[int]]] = defaultdict(lambda: [[0, 0] for _ in range(bins)])
+        for outcome in outcomes:
+            cell = tally[(outcome.operator, outcome.competition_type)][bin_of(outcome.ratio)]
+            cell[0] += int(outcome.accepted)
+            cell[1] += 1
+        counts = {
+            key: tuple((a, n) for a, n in cells) for key, cells in sorted(tally.items(), key=_order)
+        }
+        return cls(counts)
+
+    def probability(self, operator: str | None, competition_type: str, ratio: Decimal) -> Decimal:
+        """P(accepted) of a bid at `ratio` of the guide price."""
+        return self._curve((operator, competition_type))[bin_of(ratio)]
+
+    def _curve(self, key: Key) -> tuple[Decimal, ...]:
+        cached = self._curves.get(key)
+        if cached is None:
+            cached = self._curves[key] = _estimate(self.counts.get(key))
+        return cached
+
+    def curves(self) -> list[Curve]:
+        """The learned curve of every (operator, type) with outcomes, for `history`."""
+        result = []
+        for key, cells in self.counts.items():
+            estimate = self._curve(key)
+            points = tuple(
+                CurvePoint(
+                    bin_label(n),
+                    estimate[n],
+                    _round(prior_mean(_middle(n))),
+                    cells[n][1],
+                    cells[n][0],
+                )
+                for n in range(len(cells))
+            )
+            result.append(Curve(key[0], key[1], sum(n for _, n in cells), points))
+        return result
+
+    @property
+    def outcomes(self) -> int:
+        return sum(n for cells in self.counts.values() for _, n in cells)
+
+
+PRIOR: Final = AcceptanceModel()
+"""No history at all: every probability is the prior's."""
+
+
+def _order(item: tuple[Key, object]) -> tuple[str, str]:
+    (operator, kind), _ = item
+    return (operator or "", kind)
+
+
+def _round(value: Decimal) -> Decimal:
+    return value.quantize(_PLACES)
+
+
+def _estimate(cells: tuple[tuple[int, int], ...] | None) -> tuple[Decimal, ...]:
+    """Posterior means per bin, made non-increasing by pooling adjacent violators."""
+    bins = len(BIN_EDGES) + 1
+    blocks: list[list[Decimal]] = []  # [weighted sum, weight, bins in block]
+    for number in range(bins):
+        accepted, total = cells[number] if cells is not None else (0, 0)
+        prior = prior_mean(_middle(number))
+        weight = PRIOR_STRENGTH + total
+        mean = (PRIOR_STRENGTH * prior + accepted) / weight
+        blocks.append([mean * weight, weight, Decimal(1)])
+        while len(blocks) > 1 and (
+            blocks[-2][0] / blocks[-2][1] < blocks[-1][0] / blocks[-1][1]
+        ):  # a dearer bin more likely accepted than a cheaper one: pool them
+            last = blocks.pop()
+            for n in range(3):
+                blocks[-1][n] += last[n]
+    estimate: list[Decimal] = []
+    for total_value, weight, size in blocks:
+        estimate.extend([_round(total_value / weight)] * int(size))
+    return tuple(estimate)
