@@ -45,6 +45,12 @@ def backtest_command(
     chart: Path | None = typer.Option(  # noqa: B008
         None, help="Write a chart of accepted value per simulated day to this file (png, svg)."
     ),
+    database: str | None = typer.Option(
+        None,
+        "--database",
+        help="Instead: re-decide the competitions recorded in this database (a URL) with each "
+        "--strategy and print the EXPECTED value under the acceptance model learned from it.",
+    ),
     json_output: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
     """Run strategies side by side on the same seeded market and compare them with the limit.
@@ -53,6 +59,11 @@ def backtest_command(
     price and allocation matter) and its own fresh SQLite database, for --days simulated days.
     The last row, the limit, is the most the fleet could have earned knowing every DSO's
     budget and every rival offer.
+
+    With --database URL, no market runs: the competitions that database recorded are decided
+    again by each --strategy, and the value shown is an estimate (expected value under the
+    acceptance model learned from the database's outcomes), next to the recorded ballots
+    priced the same way and their realised value.
     """
     from datetime import timedelta
 
@@ -61,10 +72,15 @@ def backtest_command(
     from biddaemon.logs import configure_logging
     from biddaemon.settings import BUILTIN_STRATEGIES, load_settings
 
+    names = strategy or [n for n in BUILTIN_STRATEGIES if n != "fixed-price"]
+    if database is not None:
+        from biddaemon.cli.backtest_estimate import estimate_command
+
+        estimate_command(database, names, json_output=json_output)
+        return
     if chart is not None:
         require_matplotlib()  # before minutes of simulation, not after
     configure_logging(level="ERROR", fmt="console")
-    names = strategy or [n for n in BUILTIN_STRATEGIES if n != "fixed-price"]
     chosen = strategy_settings(load_settings().strategy, names)
     say = console()
     progress = (lambda _: None) if json_output else say.print
