@@ -173,6 +173,15 @@ class AcceptanceModel:
         return sum(n for cells in self.counts.values() for _, n in cells)
 
 
+def prior_points() -> tuple[CurvePoint, ...]:
+    """The prior curve alone, bin by bin (what a new operator or type starts from)."""
+    bins = len(BIN_EDGES) + 1
+    return tuple(
+        CurvePoint(bin_label(n), prior, prior, 0, 0)
+        for n, prior in enumerate(_estimate(((0, 0),) * bins))
+    )
+
+
 PRIOR: Final = AcceptanceModel()
 """No history at all: every probability is the prior's."""
 
