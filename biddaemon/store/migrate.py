@@ -1,5 +1,9 @@
 """Alembic, driven from code: upgrade, downgrade, and the check that the schema is current.
 
+The check compares `store.schema_version`'s plain reading with its `HEAD_REVISION`; Alembic is
+imported only inside the functions that change a schema, so a start on a current database never
+loads it.
+
 Migrations live in the repository's `migrations/` folder; the wheel carries the same folder as
 `biddaemon/_migrations`, so an installed biddaemon can migrate without the source tree.
 
@@ -16,19 +20,24 @@ import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from biddaemon.errors import SchemaNotCurrent
 from biddaemon.logs import get_logger
+from biddaemon.store import schema_version
 from biddaemon.store.database import make_engine, make_migration_engine, reachable
+from biddaemon.store.schema_version import current_revision as current_revision
+
+if TYPE_CHECKING:  # Alembic itself is imported only to migrate (see store.schema_version)
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 log = get_logger(__name__)
+
+Exclusive = Callable[[Engine], AbstractContextManager[object]]
 
 # Held for one migration transaction on PostgreSQL; not the instance lock's key, which the
 # migrating process itself already holds on another connection.
@@ -36,8 +45,6 @@ MIGRATION_LOCK_KEY = int.from_bytes(hashlib.sha256(b"biddaemon-migrate").digest(
 
 # What a database says when a migration finds its own work already done.
 _ALREADY_THERE = re.compile(r"already exists|duplicate column|duplicate key name", re.IGNORECASE)
-
-Exclusive = Callable[[Engine], AbstractContextManager[object]]
 
 
 class HalfAppliedSchema(SchemaNotCurrent):
@@ -58,6 +65,8 @@ def migrations_dir() -> Path:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     config.attributes["engine"] = engine
@@ -66,6 +75,8 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def script_directory() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory(str(migrations_dir()))
 
 
@@ -80,11 +91,6 @@ def next_revision(current: str | None) -> str | None:
     """The revision an upgrade from `current` applies first (None when at head)."""
     steps = list(script_directory().iterate_revisions("head", current or "base"))
     return steps[-1].revision if steps else None
-
-
-def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
 
 
 def serialize_migrators(connection: Connection) -> None:
@@ -107,6 +113,7 @@ def check_before_commit(connection: Connection) -> None:
 
 
 def _run(engine: Engine, action: Callable[[Config], None]) -> None:
+    """`action` on Alembic's configuration for `engine`, on a migration engine of its own."""
     migrator = make_migration_engine(engine.url)
     try:
         action(alembic_config(migrator))
@@ -116,6 +123,8 @@ def _run(engine: Engine, action: Callable[[Config], None]) -> None:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply migrations up to `revision` in one transaction; a half-applied schema is named."""
+    from alembic import command
+
     before = current_revision(engine)
     try:
         _run(engine, lambda config: command.upgrade(config, revision))
@@ -140,6 +149,8 @@ def half_applied(engine: Engine, current: str | None, reason: str) -> HalfApplie
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+
     before = current_revision(engine)
     _run(engine, lambda config: command.downgrade(config, revision))
     log.info("database downgraded", from_revision=before, to_revision=current_revision(engine))
@@ -153,8 +164,7 @@ def ensure_current(
     `exclusive` is entered around the migration (the instance lock: callers that already hold
     it pass None); the revision is read again inside, as another process may have migrated.
     """
-    current = current_revision(engine)
-    head = head_revision()
+    current, head = current_revision(engine), schema_version.HEAD_REVISION
     if current == head:
         return
     if auto_migrate:
