@@ -49,7 +49,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from biddaemon.strategy.portfolio.instants import Mask, maximal_rows, running_together
+from biddaemon.strategy.portfolio.instants import (
+    Mask,
+    distinct_rows,
+    maximal_rows,
+    running_together,
+)
 from biddaemon.strategy.snapshot import Commitment, Schedule
 
 if TYPE_CHECKING:
@@ -271,35 +276,58 @@ def _slot_rows(model: _Model) -> None:
 
 def _clique_rows(model: _Model, frozen: Mapping[str, list[Commitment]]) -> None:
     """Per pool, one row per maximal set of its slots running at one instant (with what its
-    asset holds frozen then, for an asset that holds some)."""
+    assets hold frozen then).
+
+    Pools of the same slots (one area's assets, holding different frozen windows) share one
+    pass over the instants, cut by every frozen window any of them holds; each pool then keeps
+    its own columns. That is exact: every kind of instant of one pool is one (or more) of the
+    finer kinds, the finer pass drops a set only when it is inside another, and a set inside
+    another stays inside (or equal) once the other pools' columns are dropped."""
     columns_of: dict[int, list[tuple[int, int]]] = defaultdict(list)  # pool -> (slot, y column)
     for at, slot_pools in enumerate(model.served):
         for offset, (pool, _) in enumerate(slot_pools):
             columns_of[pool].append((at, model.y_start[at] + offset))
-    known: dict[tuple[int, ...], Mask] = {}
+    alike: dict[tuple[int, ...], list[int]] = defaultdict(list)
     for pool in sorted(columns_of):
-        members = model.pools[pool]
-        capacity = sum(cap for _, cap in members)
-        mine = columns_of[pool]
-        held = frozen.get(members[0][0], [])  # the members' frozen differ only in scale
-        slots = tuple(at for at, _ in mine)
-        if held:
-            schedules = [model.slots[at].schedule for at in slots] + [c.schedule for c in held]
-            sets = _maximal(running_together(schedules), len(slots))
-        elif slots in known:
-            sets = known[slots]
-        else:
-            schedules = [model.slots[at].schedule for at in slots]
-            sets = known[slots] = _maximal(running_together(schedules), len(slots))
-        y_cols = np.array([col for _, col in mine], dtype=np.int64)
-        held_kw = np.array(  # the pool's frozen kW per commitment: the scale times the pool
-            [_kw_up(c.capacity) * capacity // members[0][1] for c in held], dtype=np.int64
+        alike[tuple(at for at, _ in columns_of[pool])].append(pool)
+    for slots, pools in alike.items():
+        held_by = {pool: frozen.get(model.pools[pool][0][0], []) for pool in pools}
+        extra = sorted(
+            {
+                (c.schedule, c.competition_id, c.window_id)
+                for held in held_by.values()
+                for c in held
+            },
+            key=lambda item: (item[1], item[2]),
         )
-        for row in sets:
-            cols = y_cols[row[: len(slots)]]
-            room = max(capacity - int(held_kw[row[len(slots) :]].sum()), 0)
-            model.add_row(cols, np.ones(len(cols)), room / 1000)
-            model.cliques.append((cols, room))
+        column = {item: len(slots) + n for n, item in enumerate(extra)}
+        schedules = [model.slots[at].schedule for at in slots] + [item[0] for item in extra]
+        together = _maximal(running_together(schedules), len(slots))
+        for pool in pools:
+            held = held_by[pool]
+            picked = list(range(len(slots))) + [
+                column[(c.schedule, c.competition_id, c.window_id)] for c in held
+            ]
+            sets = together
+            if extra:  # a set inside another stays inside once columns are dropped
+                sets = _maximal(distinct_rows(together[:, picked]), len(slots))
+            _add_pool_rows(model, pool, columns_of[pool], held, sets)
+
+
+def _add_pool_rows(
+    model: _Model, pool: int, mine: list[tuple[int, int]], held: list[Commitment], sets: Mask
+) -> None:
+    members = model.pools[pool]
+    capacity = sum(cap for _, cap in members)
+    y_cols = np.array([col for _, col in mine], dtype=np.int64)
+    held_kw = np.array(  # the pool's frozen kW per commitment: the scale times the pool
+        [_kw_up(c.capacity) * capacity // members[0][1] for c in held], dtype=np.int64
+    )
+    for row in sets:
+        cols = y_cols[row[: len(mine)]]
+        room = max(capacity - int(held_kw[row[len(mine) :]].sum()), 0)
+        model.add_row(cols, np.ones(len(cols)), room / 1000)
+        model.cliques.append((cols, room))
 
 
 def _maximal(sets: Mask, slots: int) -> Mask:
