@@ -158,6 +158,9 @@ def test_the_plan_fits_every_asset_and_its_ballots_pass_the_referee(
         if decision.plan is None:
             continue
         assert not decision.record["rejected"], decision.record["rejected"]
+        event("a planned ballot")
+        if any(b["reductions"] for b in decision.record["bids"]):
+            event("the engine reduced a planned bid")
         _judge(competition, provider_fleet, decision, None)
         live[competition.id] = decision.record
         _assert_never_promised_twice(live, fleet)

@@ -185,7 +185,7 @@ def test_a_status_other_than_optimal_is_reported_and_gives_no_mw(
 def test_a_big_problem_with_a_tiny_time_limit_stops_at_the_limit() -> None:
     from benchmarks.portfolio_solve import make_problem
 
-    big = make_problem(40, 24, 50, 500, 3, seed=3, scattered=True)
+    big = make_problem(15, 24, 50, 500, 3, seed=3, scattered=True)
     solution = programme.solve(big, time_limit_seconds=0.001)
     assert solution.status == "time_limit"
     assert solution.mw == {}
