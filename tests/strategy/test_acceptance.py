@@ -80,3 +80,9 @@ def test_the_ratio_is_the_ranking_rate_over_its_guide() -> None:
     assert price_ratio("service_fee", rates, guides) is None
     assert price_ratio("mystery", rates, guides) is None
     assert prior_mean(D("1.0")) == D("0.5")
+
+
+def test_a_price_rounded_to_the_penny_stays_in_the_bin_of_its_fraction() -> None:
+    below = D("4.01") / D("4.46")  # 0.90 of 4.46 is 4.014, bid as 4.01: a ratio of 0.8991
+    assert below < D("0.90")
+    assert bin_of(below) == bin_of(D("0.90")) == bin_of(D("0.9011"))
