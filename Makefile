@@ -38,9 +38,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(STAMP)  ## the engine's throughput, then the opportunities cycle against the HTTP floor
+bench: $(STAMP)  ## the engine's throughput, the opportunities cycle against the HTTP floor, one portfolio solve
 	$(BIN)/python benchmarks/engine_throughput.py
 	$(BIN)/python benchmarks/cycle.py
+	$(BIN)/python benchmarks/portfolio_solve.py
 
 KILLS ?= 100
 DATABASE ?= sqlite

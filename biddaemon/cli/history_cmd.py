@@ -2,7 +2,8 @@
 
 By default one line per competition (its state, the windows and MW of its latest ballot, the
 availability value offered, the outcome, the last decision's main reason), so that a season
-reads on one screen; `--competition ID` or `--detail` print the full decision record.
+reads on one screen; `--competition ID` or `--detail` print the full decision record;
+`--acceptance` the acceptance curve learned from the outcomes (`cli.acceptance_view`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ def history_command(
         None, "--competition", "-c", help="One competition, with its full decision record."
     ),
     detail: bool = typer.Option(False, "--detail", help="Every competition's full record."),
+    acceptance: bool = typer.Option(
+        False,
+        "--acceptance",
+        help="The acceptance curve learned from our outcomes, per operator and type.",
+    ),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
     """One line per competition: state, windows bid, MW, value, outcome and the main reason."""
@@ -38,6 +44,13 @@ def history_command(
 
     settings = prepare(database=DatabaseUse.READ)
     engine = open_engine(settings)
+    if acceptance:
+        from biddaemon.cli.acceptance_view import show_acceptance
+
+        with reachable(engine), session_factory(engine)() as session:
+            show_acceptance(session, as_json=as_json)
+        engine.dispose()
+        return
     with reachable(engine), session_factory(engine)() as session:
         records = competition_history(session, competition)
     engine.dispose()

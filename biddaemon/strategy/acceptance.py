@@ -31,7 +31,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
 from biddaemon.strategy.snapshot import REQUIRED_RATES
@@ -45,6 +45,10 @@ _PLACES = Decimal("0.0001")
 
 
 def bin_of(ratio: Decimal) -> int:
+    """The bin of `ratio`, read to the hundredth, so a price rounded to the penny stays in the
+    bin of the fraction it was bid at (0.90 of a guide price of 4.45 is 4.01, a ratio of 0.9011;
+    0.90 of 3.35 is 3.02, 0.9015; both bin 0.90-0.95, as is a ratio of 0.8996)."""
+    ratio = ratio.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     for number, edge in enumerate(BIN_EDGES):
         if ratio < edge:
             return number
@@ -171,6 +175,15 @@ class AcceptanceModel:
     @property
     def outcomes(self) -> int:
         return sum(n for cells in self.counts.values() for _, n in cells)
+
+
+def prior_points() -> tuple[CurvePoint, ...]:
+    """The prior curve alone, bin by bin (what a new operator or type starts from)."""
+    bins = len(BIN_EDGES) + 1
+    return tuple(
+        CurvePoint(bin_label(n), prior, prior, 0, 0)
+        for n, prior in enumerate(_estimate(((0, 0),) * bins))
+    )
 
 
 PRIOR: Final = AcceptanceModel()

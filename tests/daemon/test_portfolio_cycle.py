@@ -5,6 +5,7 @@ solver leaves the cycle bidding as guide-price would."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -14,6 +15,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from structlog.testing import capture_logs
 
+from biddaemon.cli import main
 from biddaemon.sandbox import SandboxServer
 from biddaemon.store.acceptance import recorded_outcomes
 from biddaemon.store.models import Allocation, Ballot, BallotState
@@ -67,7 +69,12 @@ def _fleet_capacity(market: SandboxServer) -> dict[str, Decimal]:
 
 
 def test_a_portfolio_cycle_plans_once_and_sends_ballots_the_market_accepts(
-    make_daemon: DaemonFactory, market: SandboxServer, engine: Engine
+    make_daemon: DaemonFactory,
+    market: SandboxServer,
+    engine: Engine,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    sqlite_url: str,
 ) -> None:
     daemon = make_daemon(**PORTFOLIO)
     with capture_logs() as logs:
@@ -93,6 +100,21 @@ def test_a_portfolio_cycle_plans_once_and_sends_ballots_the_market_accepts(
     with Session(engine) as session:
         learned = recorded_outcomes(session)
     assert len(learned) == results["accepted"] + results["rejected"]
+
+    monkeypatch.setenv("BIDDAEMON_DATABASE_URL", sqlite_url)
+    capsys.readouterr()
+    assert main(["history", "--acceptance", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["outcomes"] == len(learned)
+    assert sum(c["outcomes"] for c in report["curves"]) == len(learned)
+    assert {c["operator"] for c in report["curves"]} <= {o.operator for o in learned}
+    assert main(["history", "--acceptance"]) == 0
+    assert "P(accepted)" in capsys.readouterr().out
+
+    with capture_logs() as logs:  # the next cycle learns from them
+        daemon.opportunities()
+    cycle = next(e for e in logs if e["event"] == "cycle planned")
+    assert cycle["outcomes_learned_from"] == len(learned)
 
 
 def test_a_failing_solver_falls_back_to_guide_price_for_the_cycle(

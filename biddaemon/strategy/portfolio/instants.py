@@ -10,8 +10,8 @@ many kinds, because every schedule is made of date ranges, weekdays and GB wall-
   either runs on each of its weekdays or on none;
 - a segment shorter than a week holds only some weekdays: those are the ones looked at;
 - the day is cut at every start and end time, so within one piece of the day nothing starts or
-  stops; only the pieces where something starts (or the day's first) can hold a largest set: going
-  back in time from any instant to the last start, windows are only gained.
+  stops; only a piece where something starts (or the day's first) can hold a largest set (going
+  back to the last start only gains windows), and none inside the set of the piece next to it.
 
 Every (segment, weekday, piece of the day) is one kind of instant, and the set of schedules running
 then is one candidate set. Sets contained in another can be dropped (their constraint is implied):
@@ -81,13 +81,23 @@ def running_together(schedules: Sequence[Schedule]) -> Mask:
             running = (own[:, None] & own_time) | (spill[:, None] & spill_time)
             begins = (own[:, None] & starts_here).any(axis=0)
             begins[0] = True  # what runs at 00:00, having started the day before
-            running = running[:, begins & running.any(axis=0)]
+            running = running[:, begins & running.any(axis=0) & ~_inside_a_neighbour(running)]
             if running.shape[1]:
                 packed.append(np.packbits(running, axis=0).T)
     if not packed:
         return np.zeros((0, count), dtype=np.bool_)
     distinct = np.unique(np.concatenate(packed), axis=0)
     return np.unpackbits(distinct, axis=1, count=count).astype(np.bool_)
+
+
+def _inside_a_neighbour(running: Mask) -> Mask:
+    """Per piece of the day: is its set strictly inside the set of the piece before or after?"""
+    inside = np.zeros(running.shape[1], dtype=np.bool_)
+    if running.shape[1] > 1:
+        now, later = running[:, :-1], running[:, 1:]
+        inside[:-1] |= ~(now & ~later).any(axis=0) & (now != later).any(axis=0)
+        inside[1:] |= ~(later & ~now).any(axis=0) & (now != later).any(axis=0)
+    return inside
 
 
 def _weekdays(seg_start: int, seg_end: int) -> range | list[int]:
@@ -110,17 +120,22 @@ def distinct_rows(sets: Mask) -> Mask:
 
 
 def maximal_rows(sets: Mask) -> npt.NDArray[np.intp]:
-    """Indices of the rows of `sets` (distinct) that no other row contains, in `_CHUNK`s of rows
-    at a time so memory stays bounded however many sets there are."""
+    """Indices (ascending) of the rows of `sets` (distinct) that no other row contains.
+
+    Rows are taken largest first, in `_CHUNK`s, and each is compared only with the rows before
+    the end of its chunk (a container is larger), so memory stays bounded and about half the
+    pairs are never compared."""
     if len(sets) <= 1:
         return np.arange(len(sets))
-    weights = sets.astype(np.float32)
-    sizes = weights.sum(axis=1)
-    keep: list[npt.NDArray[np.intp]] = []
+    sizes = sets.sum(axis=1)
+    order = np.argsort(-sizes, kind="stable")
+    weights = sets[order].astype(np.float32)
+    ranked = sizes[order]
+    keep = np.ones(len(sets), dtype=np.bool_)
     for begin in range(0, len(sets), _CHUNK):
-        part = weights[begin : begin + _CHUNK]
-        common = part @ weights.T  # |a & b|, exact in float32 for these sizes
-        part_sizes = sizes[begin : begin + _CHUNK, None]
-        contained = (common >= part_sizes) & (sizes[None, :] > part_sizes)
-        keep.append(np.flatnonzero(~contained.any(axis=1)) + begin)
-    return np.concatenate(keep)
+        end = min(begin + _CHUNK, len(sets))
+        common = weights[begin:end] @ weights[:end].T  # |a & b|, exact in float32 here
+        part = ranked[begin:end, None]
+        contained = (common >= part) & (ranked[None, :end] > part)
+        keep[begin:end] = ~contained.any(axis=1)
+    return np.sort(order[keep])

@@ -25,7 +25,11 @@ worth nothing are bounded at 0 MW (nothing is offered that cannot earn).
 The answer is in whole kW, like the engine: rounded down, then each constraint is checked again
 in exact integers and any excess (a solver tolerance) is taken back, so the MW returned always
 satisfy every constraint exactly. The same input gives the same answer: everything is put in a
-canonical order before the model is built, and HiGHS runs single-threaded with a fixed seed.
+canonical order before the model is built, and HiGHS runs single-threaded with a fixed seed. A
+large model (over `_LARGE` nonzeros) is solved by the interior point method without crossover:
+several times faster there than the simplex, and its answer, an interior point of the optimal
+face, is rounded and checked like any other (it may split MW between equally good windows
+where the simplex would pick one).
 Asset ids are plain strings: frozen commitments are matched to `asset_capacity_mw` by their
 `asset_id` (a caller whose flex and planned ids may collide makes them distinct, e.g.
 "flex:ID").
@@ -41,12 +45,16 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from biddaemon.strategy.portfolio.instants import Mask, maximal_rows, running_together
+from biddaemon.strategy.portfolio.instants import (
+    Mask,
+    distinct_rows,
+    maximal_rows,
+    running_together,
+)
 from biddaemon.strategy.snapshot import Commitment, Schedule
 
 if TYPE_CHECKING:
@@ -55,6 +63,7 @@ if TYPE_CHECKING:
 Status = Literal["optimal", "time_limit", "infeasible", "error"]
 Key = tuple[str, str, str, int]  # (competition, window, asset, level)
 _KW = Decimal("0.001")
+_LARGE = 50_000  # nonzeros from which the interior point method (no crossover) is used
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +121,7 @@ class Solution:
     detail: str = ""  # why, when not optimal
     by_slot: Mapping[tuple[str, str], Mapping[int, Decimal]] = field(default_factory=dict)
     """MW per level of each slot (over assets): what a split bid offers."""
+    build_seconds: float = 0.0  # of `seconds`, building the model (the rest: HiGHS, rounding)
 
 
 def _kw_down(value: Decimal) -> int:
@@ -205,10 +215,11 @@ def _pools(
     count: int,
 ) -> tuple[list[list[tuple[str, int]]], list[list[tuple[int, int]]]]:
     """Assets that may serve the same slots, each up to the same share of its capacity, and hold
-    nothing frozen, are one pool: any MW the pool can give splits over its assets in proportion
-    to their capacity within every one of their constraints, so pooling loses nothing and makes
-    the model as many times smaller as there are assets in a pool (assets in one area qualify
-    for the same competitions)."""
+    the same frozen windows at the same share of their capacity, are one pool: any MW the pool
+    can give splits over its assets in proportion to their capacity within every one of their
+    constraints, so pooling loses nothing and makes the model as many times smaller as there are
+    assets in a pool (assets in one area qualify for the same competitions, and the engine
+    allocates largest first, so a held window usually holds whole assets)."""
     capacity = {a: max(_kw_down(mw), 0) for a, mw in problem.asset_capacity_mw.items()}
     eligible: dict[str, dict[int, int]] = defaultdict(dict)
     for item in problem.eligibility:
@@ -223,15 +234,29 @@ def _pools(
     grouped: dict[object, list[tuple[str, int]]] = defaultdict(list)
     for asset in sorted(eligible):
         cap = capacity[asset]
-        shares = tuple(sorted((at, Fraction(kw, cap)) for at, kw in eligible[asset].items()))
-        signature: object = (asset,) if asset in frozen else shares
-        grouped[signature].append((asset, cap))
+        shares = tuple(sorted((at, _ratio(kw, cap)) for at, kw in eligible[asset].items()))
+        held = tuple(
+            (c.competition_id, c.window_id, c.schedule, _ratio(_kw_up(c.capacity), cap))
+            for c in frozen.get(asset, ())
+        )
+        grouped[(shares, tuple(sorted(held, key=_held_order)))].append((asset, cap))
     pools = sorted(grouped.values())
     served: list[list[tuple[int, int]]] = [[] for _ in range(count)]
     for number, members in enumerate(pools):
         for at in sorted(eligible[members[0][0]]):
             served[at].append((number, sum(eligible[a][at] for a, _ in members)))
     return pools, served
+
+
+def _held_order(item: tuple[str, str, Schedule, tuple[int, int]]) -> tuple[object, ...]:
+    competition_id, window_id, schedule, ratio = item
+    when = (schedule.start_date, schedule.end_date, schedule.start_time, schedule.end_time)
+    return (competition_id, window_id, when, sorted(schedule.days), ratio)
+
+
+def _ratio(part: int, whole: int) -> tuple[int, int]:
+    common = math.gcd(part, whole)
+    return (part // common, whole // common)
 
 
 def _slot_rows(model: _Model) -> None:
@@ -251,33 +276,58 @@ def _slot_rows(model: _Model) -> None:
 
 def _clique_rows(model: _Model, frozen: Mapping[str, list[Commitment]]) -> None:
     """Per pool, one row per maximal set of its slots running at one instant (with what its
-    asset holds frozen then, for an asset that holds some)."""
+    assets hold frozen then).
+
+    Pools of the same slots (one area's assets, holding different frozen windows) share one
+    pass over the instants, cut by every frozen window any of them holds; each pool then keeps
+    its own columns. That is exact: every kind of instant of one pool is one (or more) of the
+    finer kinds, the finer pass drops a set only when it is inside another, and a set inside
+    another stays inside (or equal) once the other pools' columns are dropped."""
     columns_of: dict[int, list[tuple[int, int]]] = defaultdict(list)  # pool -> (slot, y column)
     for at, slot_pools in enumerate(model.served):
         for offset, (pool, _) in enumerate(slot_pools):
             columns_of[pool].append((at, model.y_start[at] + offset))
-    known: dict[tuple[int, ...], Mask] = {}
+    alike: dict[tuple[int, ...], list[int]] = defaultdict(list)
     for pool in sorted(columns_of):
-        members = model.pools[pool]
-        capacity = sum(cap for _, cap in members)
-        mine = columns_of[pool]
-        held = frozen.get(members[0][0], []) if len(members) == 1 else []
-        slots = tuple(at for at, _ in mine)
-        if held:
-            schedules = [model.slots[at].schedule for at in slots] + [c.schedule for c in held]
-            sets = _maximal(running_together(schedules), len(slots))
-        elif slots in known:
-            sets = known[slots]
-        else:
-            schedules = [model.slots[at].schedule for at in slots]
-            sets = known[slots] = _maximal(running_together(schedules), len(slots))
-        y_cols = np.array([col for _, col in mine], dtype=np.int64)
-        held_kw = np.array([_kw_up(c.capacity) for c in held], dtype=np.int64)
-        for row in sets:
-            cols = y_cols[row[: len(slots)]]
-            room = max(capacity - int(held_kw[row[len(slots) :]].sum()), 0)
-            model.add_row(cols, np.ones(len(cols)), room / 1000)
-            model.cliques.append((cols, room))
+        alike[tuple(at for at, _ in columns_of[pool])].append(pool)
+    for slots, pools in alike.items():
+        held_by = {pool: frozen.get(model.pools[pool][0][0], []) for pool in pools}
+        extra = sorted(
+            {
+                (c.schedule, c.competition_id, c.window_id)
+                for held in held_by.values()
+                for c in held
+            },
+            key=lambda item: (item[1], item[2]),
+        )
+        column = {item: len(slots) + n for n, item in enumerate(extra)}
+        schedules = [model.slots[at].schedule for at in slots] + [item[0] for item in extra]
+        together = _maximal(running_together(schedules), len(slots))
+        for pool in pools:
+            held = held_by[pool]
+            picked = list(range(len(slots))) + [
+                column[(c.schedule, c.competition_id, c.window_id)] for c in held
+            ]
+            sets = together
+            if extra:  # a set inside another stays inside once columns are dropped
+                sets = _maximal(distinct_rows(together[:, picked]), len(slots))
+            _add_pool_rows(model, pool, columns_of[pool], held, sets)
+
+
+def _add_pool_rows(
+    model: _Model, pool: int, mine: list[tuple[int, int]], held: list[Commitment], sets: Mask
+) -> None:
+    members = model.pools[pool]
+    capacity = sum(cap for _, cap in members)
+    y_cols = np.array([col for _, col in mine], dtype=np.int64)
+    held_kw = np.array(  # the pool's frozen kW per commitment: the scale times the pool
+        [_kw_up(c.capacity) * capacity // members[0][1] for c in held], dtype=np.int64
+    )
+    for row in sets:
+        cols = y_cols[row[: len(mine)]]
+        room = max(capacity - int(held_kw[row[len(mine) :]].sum()), 0)
+        model.add_row(cols, np.ones(len(cols)), room / 1000)
+        model.cliques.append((cols, room))
 
 
 def _maximal(sets: Mask, slots: int) -> Mask:
@@ -292,6 +342,7 @@ def solve(problem: Problem, *, time_limit_seconds: float) -> Solution:
     the status says what happened ("error" with `detail` when HiGHS itself failed)."""
     started = time.perf_counter()
     model = build(problem)
+    built = time.perf_counter() - started
     rows, columns = len(model.row_upper), model.columns
     nonzeros = sum(len(c) for c in model.cols_i)
     try:
@@ -300,10 +351,15 @@ def solve(problem: Problem, *, time_limit_seconds: float) -> Solution:
         status, values, detail = "error", None, f"{type(exc).__name__}: {exc}"
     if status != "optimal" or values is None:
         seconds = time.perf_counter() - started
-        return Solution(status, Decimal(0), {}, seconds, rows, columns, nonzeros, detail)
+        return Solution(
+            status, Decimal(0), {}, seconds, rows, columns, nonzeros, detail, build_seconds=built
+        )
     mw, by_slot, objective = _answer(model, values)
     seconds = time.perf_counter() - started
-    return Solution("optimal", objective, mw, seconds, rows, columns, nonzeros, by_slot=by_slot)
+    return Solution(
+        "optimal", objective, mw, seconds, rows, columns, nonzeros,
+        by_slot=by_slot, build_seconds=built,
+    )  # fmt: skip
 
 
 _BANNER = threading.Lock()
@@ -336,10 +392,13 @@ def _run(model: _Model, time_limit: float) -> tuple[Status, npt.NDArray[np.float
     if model.columns == 0:
         return "optimal", np.zeros(0), ""
     highs = _highs()
-    for option, value in (
+    options: list[tuple[str, object]] = [
         ("output_flag", False), ("time_limit", float(time_limit)), ("threads", 1),
         ("random_seed", 0), ("parallel", "off"),
-    ):  # fmt: skip
+    ]  # fmt: skip
+    if sum(len(c) for c in model.cols_i) > _LARGE:
+        options += [("solver", "ipm"), ("run_crossover", "off")]
+    for option, value in options:
         highs.setOptionValue(option, value)
     lp = highspy.HighsLp()
     lp.num_col_ = model.columns
