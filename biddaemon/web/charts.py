@@ -15,7 +15,8 @@ HOURS_IN_WEEK = 7 * 24
 DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 IDLE = "#f1f3f5"
 LOW, HIGH = (222, 235, 250), (23, 73, 140)  # light to deep blue: more MW, darker
-TWICE = "#d9480f"
+MAX_BAR_WIDTH = 36.0
+MAX_DOTS = 60
 
 
 def shade(value: Decimal, top: Decimal) -> str:
@@ -130,6 +131,7 @@ class TimeChart:
     plot_right: int
     bars: list[Bar]
     value_points: str  # the polyline of accepted value
+    value_dots: list[tuple[str, str]]
     x_labels: list[Label]
     y_labels: list[Label]  # bid counts, left axis
     value_labels: list[Label]  # £, right axis
@@ -141,10 +143,10 @@ def time_chart(buckets: Sequence[Bucket], *, width: int = 960, height: int = 300
     count_top = max((b.accepted + b.rejected for b in buckets), default=0) or 1
     value_top = max((b.value for b in buckets), default=Decimal(0)) or Decimal(1)
     step = (right - left) / max(1, len(buckets))
-    bar_width = max(1.0, step * 0.7)
+    bar_width = min(MAX_BAR_WIDTH, max(1.0, step * 0.7))
     span = bottom - top
     bars: list[Bar] = []
-    points: list[str] = []
+    dots: list[tuple[str, str]] = []
     x_labels: list[Label] = []
     every = max(1, len(buckets) // 12)
     for i, bucket in enumerate(buckets):
@@ -160,7 +162,7 @@ def time_chart(buckets: Sequence[Bucket], *, width: int = 960, height: int = 300
             Bar(x, bottom - accepted_h - rejected_h, bar_width, rejected_h, "rejected", title)
         )
         value_y = bottom - span * float(bucket.value / value_top)
-        points.append(f"{x + bar_width / 2:.1f},{value_y:.1f}")
+        dots.append((f"{x + bar_width / 2:.1f}", f"{value_y:.1f}"))
         if i % every == 0:
             x_labels.append(Label(round(x + bar_width / 2), bottom + 16, bucket.label))
     y_labels = [
@@ -179,7 +181,8 @@ def time_chart(buckets: Sequence[Bucket], *, width: int = 960, height: int = 300
         plot_left=left,
         plot_right=right,
         bars=bars,
-        value_points=" ".join(points),
+        value_points=" ".join(f"{x},{y}" for x, y in dots),
+        value_dots=dots if len(dots) <= MAX_DOTS else [],
         x_labels=x_labels,
         y_labels=y_labels,
         value_labels=value_labels,

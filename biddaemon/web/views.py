@@ -27,6 +27,7 @@ from biddaemon.web.http import LiveFacts
 
 GB = ZoneInfo("Europe/London")
 PAGE_SIZE = 50
+DAILY_UP_TO_DAYS = 60
 STATE_ORDER = ("unknown", "rejected", "submitting", "submitted", "draft", "superseded")
 
 
@@ -177,8 +178,10 @@ def _rows(chosen: list[dq.HeldSlot], every: list[dq.HeldSlot], week: date) -> li
     for key in sorted(mw):
         kind, asset = key
         titles = [
-            f"{asset} {DAY_NAMES[h // 24]} {h % 24:02d}:00: {mw[key][h]} MW"
-            + (f" ({', '.join(sorted(holders[key][h]))})" if holders[key][h] else "")
+            f"{asset} {DAY_NAMES[h // 24]} {h % 24:02d}:00: {mw[key][h]} MW "
+            f"({', '.join(sorted(holders[key][h]))})"
+            if mw[key][h]
+            else ""
             for h in range(HOURS_IN_WEEK)
         ]
         twice = [len(holders[key][h]) > 1 for h in range(HOURS_IN_WEEK)]
@@ -206,12 +209,15 @@ def _hours(slot: dq.HeldSlot, week: date) -> set[int]:
 
 
 def results(session: Session) -> dict[str, Any]:
-    """Accepted and rejected bids and accepted value per week, and acceptance by operator."""
+    """Accepted and rejected bids and accepted value over time (by day over a short span, by
+    week over a long one), and the acceptance rate by operator."""
+    rows = dq.outcome_rows(session)
+    days = [row.recorded_at.astimezone(GB).date() for row in rows]
+    weekly = bool(days) and (max(days) - min(days)).days > DAILY_UP_TO_DAYS
     buckets: dict[date, list[Any]] = {}
     total_value = Decimal(0)
-    for row in dq.outcome_rows(session):
-        week = week_start(row.recorded_at.astimezone(GB).date())
-        bucket = buckets.setdefault(week, [0, 0, Decimal(0)])
+    for row, day in zip(rows, days, strict=True):
+        bucket = buckets.setdefault(week_start(day) if weekly else day, [0, 0, Decimal(0)])
         if row.status is OutcomeStatus.ACCEPTED:
             bucket[0] += 1
             value = _value(row)
@@ -221,15 +227,16 @@ def results(session: Session) -> dict[str, Any]:
             bucket[1] += 1
     series = []
     if buckets:
-        week, last = min(buckets), max(buckets)
-        while week <= last:  # weeks without outcomes are drawn as gaps, not skipped
-            accepted, rejected, value = buckets.get(week, [0, 0, Decimal(0)])
-            series.append(Bucket(f"{week:%d %b %y}", accepted, rejected, value))
-            week += timedelta(days=7)
-    operators = dq.acceptance_by_operator(session)
+        step = timedelta(days=7 if weekly else 1)
+        period, last = min(buckets), max(buckets)
+        while period <= last:  # periods without outcomes are drawn as gaps, not skipped
+            accepted, rejected, value = buckets.get(period, [0, 0, Decimal(0)])
+            series.append(Bucket(f"{period:%d %b %y}", accepted, rejected, value))
+            period += step
     return {
         "chart": time_chart(series) if series else None,
-        "operators": operators,
+        "period": "week" if weekly else "day",
+        "operators": dq.acceptance_by_operator(session),
         "accepted": sum(b.accepted for b in series),
         "rejected": sum(b.rejected for b in series),
         "value": total_value.quantize(Decimal("0.01")),
