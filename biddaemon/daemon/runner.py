@@ -69,7 +69,6 @@ def run_daemon(settings: Settings, *, stop: threading.Event | None = None) -> in
         BallotStateCollector(lambda: _ballot_counts(factory), lambda: _unknown_age(factory))
     )
     metrics.set_role("starting")
-    _publish_job_facts(settings, factory)
     pages = lazy_dashboard(
         settings,
         factory,
@@ -135,6 +134,7 @@ def _run_active(
     stop: threading.Event,
 ) -> int:
     daemon = Daemon(settings, engine, stop=stop)
+    _publish_job_facts(settings, daemon.factory)
     state.max_age = daemon.health_max_age()
     state.halted = lambda: daemon.halted
     metrics.ACTIVE.set(1)

@@ -33,7 +33,9 @@ def _missing(reason: str) -> None:
 def chromium_paths() -> tuple[str, str] | None:
     browser = next((found for name in CHROMIUM if (found := shutil.which(name))), None)
     driver = shutil.which(DRIVER) or (
-        "/usr/lib/chromium/chromedriver" if Path("/usr/lib/chromium/chromedriver").exists() else None
+        "/usr/lib/chromium/chromedriver"
+        if Path("/usr/lib/chromium/chromedriver").exists()
+        else None
     )
     return (browser, driver) if browser and driver else None
 
