@@ -20,7 +20,7 @@ import random
 import statistics
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 from decimal import Decimal
 from pathlib import Path
@@ -398,9 +398,8 @@ def main() -> None:
             assert response.status == 200, (page, response.status)
             size = len(response.body)
         verdict = "" if max(times) < 200 else "  (over the 200 ms goal)"
-        print(
-            f"{page:<28}{statistics.median(times):>10.1f}{max(times):>10.1f}{size / 1024:>8.0f}{verdict}"
-        )
+        median = statistics.median(times)
+        print(f"{page:<28}{median:>10.1f}{max(times):>10.1f}{size / 1024:>8.0f}{verdict}")
     use_clock(None)
     engine.dispose()
 

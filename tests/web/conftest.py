@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
 DRIVER = "chromedriver"
-WINDOW = (1400, 900)
+WINDOW = (1500, 900)
 
 
 def _missing(reason: str) -> None:
@@ -66,10 +66,11 @@ def console_errors(browser: WebDriver) -> list[dict[str, Any]]:
     return [entry for entry in browser.get_log("browser") if entry.get("level") == "SEVERE"]
 
 
-def screenshot(browser: WebDriver, folder: Path, name: str) -> Path:
-    """The whole page, not only the window: the window grows to the page's height first."""
+def screenshot(browser: WebDriver, folder: Path, name: str, *, most: int = 4000) -> Path:
+    """The whole page (up to `most` pixels high), not only the window: the window grows to the
+    page's height first."""
     height = int(browser.execute_script("return document.documentElement.scrollHeight"))
-    browser.set_window_size(WINDOW[0], max(WINDOW[1], min(height + 40, 4000)))
+    browser.set_window_size(WINDOW[0], max(WINDOW[1], min(height + 40, most)))
     path = folder / f"{name}.png"
     browser.save_screenshot(str(path))
     browser.set_window_size(*WINDOW)

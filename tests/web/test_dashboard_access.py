@@ -47,11 +47,11 @@ def guarded(engine: Engine, sqlite_url: str) -> Iterator[str]:
     """The health server on every address, with a token: what a container would run."""
     settings = load_settings(
         database_url=sqlite_url,
-        health={"host": "0.0.0.0", "dashboard_token": SecretStr(TOKEN)},  # noqa: S104
+        health={"host": "0.0.0.0", "dashboard_token": SecretStr(TOKEN)},
     )
     state = HealthState(started_at=utcnow(), max_age={}, role="active")
     pages = lazy_dashboard(settings, session_factory(engine), LiveFacts(role=lambda: state.role))
-    server = HealthServer("0.0.0.0", 0, state, pages).start()  # noqa: S104
+    server = HealthServer("0.0.0.0", 0, state, pages).start()
     try:
         yield f"http://127.0.0.1:{server.address[1]}"
     finally:
@@ -83,7 +83,8 @@ def test_the_login_form_sets_a_cookie_that_opens_the_pages(guarded: str) -> None
         assert "HttpOnly" in login.headers["set-cookie"]
         assert TOKEN not in login.headers["set-cookie"]  # an HMAC of it, never the token
         page = client.get("/results")
-        assert page.status_code == 200 and "Acceptance rate by operator" in page.text
+        assert page.status_code == 200
+        assert "Acceptance rate by operator" in page.text
         assert "script-src" not in page.headers["content-security-policy"]
         assert "default-src 'none'" in page.headers["content-security-policy"]
 
@@ -101,7 +102,7 @@ def test_a_non_loopback_bind_without_a_token_refuses_to_start(
     for name, value in market_env("http://127.0.0.1:9").items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("BIDDAEMON_DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("BIDDAEMON_HEALTH__HOST", "0.0.0.0")  # noqa: S104
+    monkeypatch.setenv("BIDDAEMON_HEALTH__HOST", "0.0.0.0")
     assert main(["run"]) == 2
     error = capsys.readouterr().err
     assert "BIDDAEMON_HEALTH__DASHBOARD_TOKEN" in error
@@ -117,7 +118,7 @@ def test_the_dashboard_command_refuses_a_public_address_without_a_token(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("BIDDAEMON_DATABASE_URL", sqlite_url)
-    assert main(["dashboard", "--host", "0.0.0.0", "--port", "0"]) == 2  # noqa: S104
+    assert main(["dashboard", "--host", "0.0.0.0", "--port", "0"]) == 2
     assert "BIDDAEMON_HEALTH__DASHBOARD_TOKEN" in capsys.readouterr().err
 
 

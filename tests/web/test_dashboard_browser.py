@@ -158,11 +158,14 @@ def test_the_overview_puts_the_unknown_ballot_first_and_shows_the_role(
     _open(browser, daemon.url + "/")
     assert browser.find_element(By.ID, "role").text == "active"
     first = browser.find_elements(By.CSS_SELECTOR, "#attention .attention-row")[0]
-    assert "UNKNOWN" in first.text and LATE_ID in first.text
+    assert "UNKNOWN" in first.text
+    assert LATE_ID in first.text
     tiles = browser.find_element(By.ID, "ballot-states").text
-    assert "SUBMITTED" in tiles.upper() and "UNKNOWN" in tiles.upper()
+    assert "SUBMITTED" in tiles.upper()
+    assert "UNKNOWN" in tiles.upper()
     jobs = browser.find_element(By.ID, "jobs").text
-    assert "opportunities" in jobs and "healthy" in jobs
+    assert "opportunities" in jobs
+    assert "healthy" in jobs
     assert "opportunities" in browser.find_element(By.ID, "next-runs").text
 
 
@@ -175,7 +178,8 @@ def test_competitions_list_every_competition_and_their_links_open_its_record(
     table = browser.find_element(By.ID, "competitions")
     for competition_id in daemon.competitions:
         assert competition_id in table.text
-    assert "unknown" in table.text and "submitted" in table.text
+    assert "unknown" in table.text
+    assert "submitted" in table.text
     browser.find_element(By.LINK_TEXT, LATE_ID).click()
     assert browser.current_url.endswith(f"/competitions/{LATE_ID}")
     assert console_errors(browser) == []
