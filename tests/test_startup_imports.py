@@ -56,7 +56,7 @@ def test_run_does_not_load_the_sandbox_fastapi_or_the_demo() -> None:
         "with without_rich():\n"
         "    import biddaemon.daemon.runner"  # what `run` imports, the way it imports it
     )
-    assert loaded_after(statement, (*WEB_STACK, "rich", "pygments")) == []
+    assert loaded_after(statement, (*WEB_STACK, "rich", "pygments", "alembic", "mako")) == []
 
 
 def test_help_loads_no_database_market_or_web_library() -> None:

@@ -19,14 +19,14 @@ def status_command(
     """Show the database, its schema revision, the last run of each job and ballots by state."""
     from biddaemon.daemon.instance import active_instance
     from biddaemon.settings import redact_url
-    from biddaemon.store import ballots, migrate, queries
+    from biddaemon.store import ballots, queries, schema_version
     from biddaemon.store.database import reachable, session_factory
 
     settings = prepare(database=DatabaseUse.READ)
     engine = open_engine(settings, require_schema=False)
     with reachable(engine):
-        revision = migrate.current_revision(engine)
-        head = migrate.head_revision()
+        revision = schema_version.current_revision(engine)
+        head = schema_version.HEAD_REVISION
         report: dict[str, Any] = {
             "database": redact_url(settings.effective_database_url),
             "schema": {"current": revision, "head": head, "up_to_date": revision == head},

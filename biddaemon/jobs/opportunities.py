@@ -102,10 +102,11 @@ class OpportunitiesCycle:
             opportunities = _priority(self._ledger, opportunities)
             self._energy = energy_by_ref(session)
             self._inventory = inventory_by_ref(session, utcnow())
-        # Reads run ahead; decisions stay here, in priority order; POSTs go behind, one at a
-        # time in decision order, and a decision first waits for those allocating any asset it
-        # could use (a superseded or rejected ballot frees capacity): the decisions, and the
-        # order the market receives ballots, are those of sending them one by one.
+        # Reads run ahead; decisions stay here, in priority order; POSTs go behind, as many at
+        # a time as reads (one gate bounds them all), and a decision first waits for those
+        # allocating any asset it could use (a superseded or rejected ballot frees capacity):
+        # the decisions are those of sending the ballots one by one. Only the order in which
+        # ballots of different competitions, sharing no asset, reach the market may differ.
         limit = self.settings.piclo.max_concurrent_reads
         gate = MarketGate(limit)
         self._market = GatedMarket(self.client, gate)
@@ -113,7 +114,7 @@ class OpportunitiesCycle:
         decided = 0
         with (
             closing(reads.read(opportunities)) as ahead,
-            BallotPosts(self._send, limit=1) as posts,
+            BallotPosts(self._send, limit=limit) as posts,
         ):
             self._posts = posts
             try:

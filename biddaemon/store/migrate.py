@@ -1,4 +1,5 @@
-"""Alembic, driven from code: upgrade, downgrade, and the check that the schema is current.
+"""Alembic, driven from code: upgrade and downgrade (the check that a schema is current, which
+needs no Alembic, is `store.schema_version`'s, and is re-exported here).
 
 Migrations live in the repository's `migrations/` folder; the wheel carries the same folder as
 `biddaemon/_migrations`, so an installed biddaemon can migrate without the source tree.
@@ -14,19 +15,21 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from biddaemon.errors import SchemaNotCurrent
 from biddaemon.logs import get_logger
-from biddaemon.store.database import make_engine, make_migration_engine, reachable
+from biddaemon.store.database import make_migration_engine
+from biddaemon.store.schema_version import Exclusive as Exclusive
+from biddaemon.store.schema_version import connect as connect
+from biddaemon.store.schema_version import current_revision as current_revision
+from biddaemon.store.schema_version import ensure_current as ensure_current
 
 log = get_logger(__name__)
 
@@ -36,8 +39,6 @@ MIGRATION_LOCK_KEY = int.from_bytes(hashlib.sha256(b"biddaemon-migrate").digest(
 
 # What a database says when a migration finds its own work already done.
 _ALREADY_THERE = re.compile(r"already exists|duplicate column|duplicate key name", re.IGNORECASE)
-
-Exclusive = Callable[[Engine], AbstractContextManager[object]]
 
 
 class HalfAppliedSchema(SchemaNotCurrent):
@@ -80,11 +81,6 @@ def next_revision(current: str | None) -> str | None:
     """The revision an upgrade from `current` applies first (None when at head)."""
     steps = list(script_directory().iterate_revisions("head", current or "base"))
     return steps[-1].revision if steps else None
-
-
-def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
 
 
 def serialize_migrators(connection: Connection) -> None:
@@ -143,49 +139,3 @@ def downgrade(engine: Engine, revision: str) -> None:
     before = current_revision(engine)
     _run(engine, lambda config: command.downgrade(config, revision))
     log.info("database downgraded", from_revision=before, to_revision=current_revision(engine))
-
-
-def ensure_current(
-    engine: Engine, *, auto_migrate: bool, exclusive: Exclusive | None = None
-) -> None:
-    """Refuse a database whose schema is not this code's head, or migrate it when allowed.
-
-    `exclusive` is entered around the migration (the instance lock: callers that already hold
-    it pass None); the revision is read again inside, as another process may have migrated.
-    """
-    current = current_revision(engine)
-    head = head_revision()
-    if current == head:
-        return
-    if auto_migrate:
-        if exclusive is None:
-            upgrade(engine)
-            return
-        with exclusive(engine):
-            if current_revision(engine) != head:
-                upgrade(engine)
-        return
-    url = engine.url.render_as_string(hide_password=True)
-    if current is None:
-        state = "has no biddaemon schema yet"
-    else:
-        state = f"is at schema revision {current}, this biddaemon needs {head}"
-    raise SchemaNotCurrent(
-        f"the database {url} {state}: run `biddaemon db upgrade` "
-        "(or set BIDDAEMON_AUTO_MIGRATE=true to migrate at start)"
-    )
-
-
-def connect(
-    url: str,
-    *,
-    auto_migrate: bool,
-    require_schema: bool = True,
-    exclusive: Exclusive | None = None,
-) -> Engine:
-    """An engine for `url`; with `require_schema`, a current schema (or a clear refusal)."""
-    engine = make_engine(url)
-    if require_schema:
-        with reachable(engine):
-            ensure_current(engine, auto_migrate=auto_migrate, exclusive=exclusive)
-    return engine
