@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from biddaemon.cli.application import app
-from biddaemon.cli.common import open_engine, prepare
+from biddaemon.cli.common import prepare
 from biddaemon.cli.database_checks import DatabaseUse
 
 DEFAULT_PORT = 9318  # biddaemon.web.serve.DEFAULT_DASHBOARD_PORT (a test checks)
@@ -30,12 +30,12 @@ def dashboard_command(
         return settings.health.dashboard_problems(host)
 
     settings = prepare(database=DatabaseUse.READ, needs=[token])
-    from biddaemon.store.database import reachable
+    from biddaemon.store.schema_version import connect
     from biddaemon.web.serve import open_dashboard, serve_until_stopped
 
-    engine = open_engine(settings)
-    with reachable(engine):
-        engine.connect().close()
+    # Never migrated from here, whatever BIDDAEMON_AUTO_MIGRATE says: the pages only read, and
+    # the database may belong to a daemon (or a backup) that must not change under it.
+    engine = connect(settings.effective_database_url, auto_migrate=False)
     server = open_dashboard(settings, engine, host or settings.health.host, port)
     typer.echo(f"biddaemon dashboard at {server.url} (read-only; Ctrl-C stops it)")
     try:

@@ -24,6 +24,7 @@ from biddaemon.settings import load_settings
 from biddaemon.store import migrate
 from biddaemon.store.dashboard_queries import HeldSlot
 from biddaemon.store.database import make_engine, session_factory
+from biddaemon.store.schema_version import current_revision
 from biddaemon.web.auth import COOKIE, safe_next
 from biddaemon.web.http import LiveFacts, lazy_dashboard
 from biddaemon.web.serve import DEFAULT_DASHBOARD_PORT
@@ -132,6 +133,19 @@ def test_the_dashboard_command_never_creates_a_database(
     assert not missing.exists()
 
 
+def test_the_dashboard_command_never_migrates_a_database(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = make_engine(sqlite_url)
+    migrate.upgrade(old, "0001")
+    monkeypatch.setenv("BIDDAEMON_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("BIDDAEMON_AUTO_MIGRATE", "true")
+    assert main(["dashboard", "--port", "0"]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+    assert current_revision(old) == "0001"
+    old.dispose()
+
+
 def test_a_short_token_is_refused_naming_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BIDDAEMON_HEALTH__DASHBOARD_TOKEN", "short")
     with pytest.raises(Exception, match="BIDDAEMON_HEALTH__DASHBOARD_TOKEN"):
@@ -168,3 +182,60 @@ def test_a_window_past_midnight_runs_into_the_next_day_of_the_week() -> None:
     assert _hours(morning, week) == {7, 8, 9}
     ended = _slot(time(7), time(9), {"mon"}, date(2026, 12, 1), date(2027, 1, 4))
     assert _hours(ended, week) == set()
+
+
+def _competition(engine: Engine, name: str) -> None:
+    from biddaemon.store.models import Competition
+
+    now = utcnow()
+    with session_factory(engine).begin() as session:
+        session.add(
+            Competition(
+                id="c<1>",
+                name=name,
+                operator_name="O'Brien & <Sons>",
+                type="availability",
+                need_direction="deficit",
+                status="open",
+                competition_close=now,
+                raw={},
+                first_observed_at=now,
+                observed_at=now,
+            )
+        )
+
+
+def test_markup_from_the_market_is_escaped_in_every_page_that_shows_it(
+    engine: Engine, sqlite_url: str
+) -> None:
+    from biddaemon.web.http import WebRequest
+    from biddaemon.web.pages import Dashboard
+
+    _competition(engine, "<script>alert(1)</script>")
+    dashboard = Dashboard(load_settings(database_url=sqlite_url), session_factory(engine))
+    for path in ("/competitions", "/competitions/c%3C1%3E"):
+        page = dashboard(WebRequest("GET", path, {}, {}))
+        assert page.status == 200, path
+        html = page.body.decode()
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        assert "<script" not in html
+        assert "O&#39;Brien &amp; &lt;Sons&gt;" in html
+    assert (
+        'href="/competitions/c%3C1%3E"'
+        in dashboard(WebRequest("GET", "/competitions", {}, {})).body.decode()
+    )
+
+
+def test_a_dry_run_is_bannered_on_every_page(engine: Engine, sqlite_url: str) -> None:
+    from biddaemon.web.http import WebRequest
+    from biddaemon.web.pages import Dashboard
+
+    dashboard = Dashboard(
+        load_settings(database_url=sqlite_url, dry_run=True), session_factory(engine)
+    )
+    for path in ("/", "/competitions", "/commitments", "/results"):
+        page = dashboard(WebRequest("GET", path, {}, {}))
+        assert page.status == 200
+        assert 'id="dry-run-banner"' in page.body.decode(), path
+    plain = Dashboard(load_settings(database_url=sqlite_url), session_factory(engine))
+    assert "dry-run-banner" not in plain(WebRequest("GET", "/", {}, {})).body.decode()
