@@ -13,7 +13,7 @@ from decimal import Decimal
 
 HOURS_IN_WEEK = 7 * 24
 DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-IDLE = "#f1f3f5"
+IDLE = "#f1f3f5"  # also the rows' background in the template's stylesheet
 LOW, HIGH = (222, 235, 250), (23, 73, 140)  # light to deep blue: more MW, darker
 MAX_BAR_WIDTH = 36.0
 MAX_DOTS = 60
@@ -46,11 +46,14 @@ class Label:
 
 @dataclass(frozen=True)
 class Heatmap:
+    left: int
+    week_width: int
     width: int
     height: int
     cell_width: int
     cell_height: int
     rows: list[Label]
+    row_tops: list[int]
     columns: list[Label]
     cells: list[Cell]
     day_lines: list[int]
@@ -75,6 +78,8 @@ def heatmap(rows: Sequence[HeatmapRow], *, cell_width: int = 6, cell_height: int
         y = top_margin + r * cell_height
         labels.append(Label(left - 8, y + cell_height // 2 + 4, row.label))
         for hour in range(HOURS_IN_WEEK):
+            if row.mw[hour] <= 0 and not row.twice[hour]:
+                continue  # idle: the row's background rectangle shows through
             cells.append(
                 Cell(
                     x=left + hour * cell_width,
@@ -89,11 +94,14 @@ def heatmap(rows: Sequence[HeatmapRow], *, cell_width: int = 6, cell_height: int
         for day in range(7)
     ]
     return Heatmap(
+        left=left,
+        week_width=HOURS_IN_WEEK * cell_width,
         width=left + HOURS_IN_WEEK * cell_width + 4,
         height=top_margin + max(1, len(rows)) * cell_height + 4,
         cell_width=cell_width,
         cell_height=cell_height,
         rows=labels,
+        row_tops=[top_margin + r * cell_height for r in range(len(rows))],
         columns=columns,
         cells=cells,
         day_lines=[left + day * 24 * cell_width for day in range(8)],

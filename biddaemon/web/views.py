@@ -82,11 +82,13 @@ def _next_runs(
     if live.next_runs is not None:
         return live.next_runs()
     interval = timedelta(seconds=settings.poll.opportunities_interval_seconds)
+    # A copy of a database, or the demo's simulated days, may run ahead of this clock.
+    latest = max([now, *(s.last_started_at for s in summaries.values())])
     last = summaries.get(OPPORTUNITIES)
-    polled = max(last.last_started_at + interval, now) if last else now
+    polled = max(last.last_started_at + interval, now) if last else latest
     at = settings.poll.results_time_utc
-    results = datetime.combine(now.date(), at, UTC)
-    results = results if results > now else results + timedelta(days=1)
+    results = datetime.combine(latest.date(), at, UTC)
+    results = results if results > latest else results + timedelta(days=1)
     return [(OPPORTUNITIES, polled), (RESULTS, results)]
 
 
@@ -215,12 +217,13 @@ def results(session: Session) -> dict[str, Any]:
     days = [row.recorded_at.astimezone(GB).date() for row in rows]
     weekly = bool(days) and (max(days) - min(days)).days > DAILY_UP_TO_DAYS
     buckets: dict[date, list[Any]] = {}
+    hours_of: dict[tuple[Any, ...], Decimal] = {}
     total_value = Decimal(0)
     for row, day in zip(rows, days, strict=True):
         bucket = buckets.setdefault(week_start(day) if weekly else day, [0, 0, Decimal(0)])
         if row.status is OutcomeStatus.ACCEPTED:
             bucket[0] += 1
-            value = _value(row)
+            value = _value(row, hours_of)
             bucket[2] += value
             total_value += value
         else:
@@ -243,16 +246,19 @@ def results(session: Session) -> dict[str, Any]:
     }
 
 
-def _value(row: dq.OutcomeRow) -> Decimal:
+def _value(row: dq.OutcomeRow, hours_of: dict[tuple[Any, ...], Decimal]) -> Decimal:
     if None in (row.start_time, row.end_time, row.start_date, row.end_date):
         return Decimal(0)  # an outcome for a window we no longer know: no hours to count
-    hours = window_hours(
-        row.start_time or time(0),
-        row.end_time or time(0),
-        row.days or [],
-        row.start_date or date.min,
-        row.end_date or date.min,
-    )
+    key = (row.start_time, row.end_time, tuple(row.days or ()), row.start_date, row.end_date)
+    hours = hours_of.get(key)
+    if hours is None:  # every bid of a window shares its hours: count them once
+        hours = hours_of[key] = window_hours(
+            row.start_time or time(0),
+            row.end_time or time(0),
+            row.days or [],
+            row.start_date or date.min,
+            row.end_date or date.min,
+        )
     return accepted_value(row.capacity, row.availability_rate, row.service_fee_rate, hours)
 
 
