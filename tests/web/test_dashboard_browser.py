@@ -67,6 +67,7 @@ def _shifted(scenario: dict[str, Any], now: datetime) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Running:
     url: str
+    database_url: str
     competitions: list[str]
 
 
@@ -112,7 +113,7 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
                 return ids if ready else None
 
             ids = wait_until(settled, 90, what=lambda: log.read_text()[-3000:], interval=0.3)
-            yield Running(url=f"http://127.0.0.1:{port}", competitions=sorted(ids))
+            yield Running(f"http://127.0.0.1:{port}", url, sorted(ids))
         finally:
             engine.dispose()
             process.terminate()
@@ -212,3 +213,26 @@ def test_what_the_market_sent_is_shown_as_text_never_run(
         with pytest.raises(NoAlertPresentException):
             browser.switch_to.alert.accept()
     assert HOSTILE_OPERATOR in browser.find_element(By.TAG_NAME, "main").text
+
+
+def test_a_competition_page_shows_what_history_prints_for_it(
+    browser: WebDriver, daemon: Running
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    from biddaemon.bidding.explain import render_decision
+    from biddaemon.store.history import competition_history
+
+    engine = create_engine(daemon.database_url)
+    with Session(engine) as session:
+        (record,) = competition_history(session, HOSTILE_ID)
+    engine.dispose()
+    _open(browser, f"{daemon.url}/competitions/{HOSTILE_ID}")
+    text = browser.find_element(By.TAG_NAME, "main").text
+    for ballot in record["ballots"]:
+        assert f"Ballot {ballot['id']}" in text
+        for bid in ballot["bids"]:
+            assert bid["service_window_id"] in text
+            assert bid["capacity"] in text
+        for line in render_decision(ballot["decision"]):
+            assert line.strip() in text, line
