@@ -7,7 +7,9 @@ Prints, for the installed `biddaemon` next to this interpreter:
 - the peak RSS of `healthcheck` (target: at most 30 MB), read from the child's own rusage;
 - the RSS of an idle `biddaemon run` against a `biddaemon sandbox` (separate processes) whose
   clock runs an hour a second, the daemon polling every second: one simulated hour per cycle,
-  sampled after each cycle (target: at most 60 MB, flat).
+  sampled after each cycle (target: at most 60 MB, flat), on a new database (migrated at start)
+  and on one already migrated (every later start), next to the import floor: the RSS of an
+  interpreter that has only imported pydantic-settings, SQLAlchemy's ORM and httpx.
 
     .venv/bin/python benchmarks/startup.py [--runs 10] [--cycles 24] [--skip-daemon]
 """
@@ -108,6 +110,36 @@ def _rss_kb(pid: int) -> int:
     return int(match.group(1)) if match else 0
 
 
+STACK = ("pydantic_settings", "sqlalchemy.orm", "httpx")
+"""The libraries a daemon cannot run without (settings, the store, the market client)."""
+
+
+def import_floor() -> None:
+    """The RSS of an interpreter that has imported only `STACK`: below it no daemon can go."""
+    code = (
+        "import importlib, re\n"
+        f"for name in {STACK!r}: importlib.import_module(name)\n"
+        "text = open('/proc/self/status').read()\n"
+        "print(int(re.search(r'VmRSS:\\s+(\\d+) kB', text).group(1)))"
+    )
+    bare = subprocess.run(
+        [sys.executable, "-c", "print(open('/proc/self/status').read())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    bare_kb = int(re.search(r"VmRSS:\s+(\d+) kB", bare).group(1))  # type: ignore[union-attr]
+    stack_kb = int(
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    print(
+        f"import floor: bare python {bare_kb / 1024:.1f} MB; after importing "
+        f"{', '.join(STACK)} alone {stack_kb / 1024:.1f} MB"
+    )
+
+
 def idle_daemon(cycles: int, extra_env: dict[str, str], *, migrated: bool) -> None:
     sandbox = subprocess.Popen(
         [*_biddaemon(), "sandbox", "--port", "0", "--speed", "3600"],
@@ -196,6 +228,7 @@ def main() -> None:
         startup(args.runs)
     if not args.skip_daemon:
         extra = dict(item.split("=", 1) for item in args.daemon_env)
+        import_floor()
         idle_daemon(args.cycles, extra, migrated=False)
         idle_daemon(args.cycles, extra, migrated=True)
 

@@ -17,53 +17,38 @@ the caller how long the platform asked for. Writes are retried only when the req
 never left (connect error, connect or pool timeout); any other failure of a write has an unknown
 outcome and becomes `AmbiguousSubmission`. Reads share a semaphore so that several threads never
 have more than `max_concurrent_reads` requests in flight to one platform.
+
+What a failure means is `markets.failures`'; how an answer's JSON is read, `markets.json_body`.
 """
 
 from __future__ import annotations
 
-import email.utils
-import json as jsonlib
-import math
 import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
 import stamina
 
 from biddaemon import metrics
-from biddaemon.errors import (
-    AmbiguousSubmission,
-    BadMarketData,
-    BiddaemonError,
-    CredentialsRefused,
-    RateLimited,
-    RejectedByMarket,
-    RetryLater,
-)
+from biddaemon.errors import BadMarketData
 from biddaemon.logs import get_logger
+from biddaemon.markets.failures import (
+    NEVER_LEFT,
+    RETRY_AFTER_STATUSES,
+    ErrorDescriber,
+    ErrorMapper,
+    Failure,
+    parse_retry_after,
+)
+from biddaemon.markets.json_body import declared_json, load_json
 from biddaemon.markets.text import storable
 
 log = get_logger(__name__)
-
-# Raised before a single byte of the request was written: a write that failed so can be resent.
-NEVER_LEFT: tuple[type[Exception], ...] = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.PoolTimeout,
-)
-# Statuses whose `Retry-After` header we honour (RFC 9110 allows it on both).
-RETRY_AFTER_STATUSES = frozenset({429, 503})
-MAX_JSON_BYTES = 16 * 1024 * 1024
-"""The largest answer body parsed (far above any real one): a bigger one is bad market data."""
-MAX_JSON_DEPTH = 64
-"""The deepest nesting of arrays and objects accepted; Python's parser would raise
-RecursionError somewhere near 1,000, and no market document nests more than a handful."""
 
 
 @dataclass(frozen=True)
@@ -87,134 +72,6 @@ class Authenticator(Protocol):
     def invalidate(self, headers: Mapping[str, str]) -> None:
         """Forget the credential in `headers` (the platform answered 401 to it)."""
         ...
-
-
-@dataclass(frozen=True)
-class Failure:
-    """One failed exchange, described without secrets, for a platform's error mapping.
-
-    `response` is set for an HTTP error status, `exception` for a transport error. `sent` is the
-    body of a write (never of a login). `detail` is the platform's explanation, already redacted.
-    `path` is the route as the client named it; `origin` says which market it was sent to.
-    """
-
-    method: str
-    path: str
-    write: bool
-    calls: int
-    response: httpx.Response | None = None
-    exception: Exception | None = None
-    detail: str = ""
-    retry_after: float | None = None
-    reauthenticated: bool = False
-    origin: str = ""
-    sent: Mapping[str, Any] | None = field(default=None, repr=False)
-    unreadable: str | None = None
-    """Set when a 2xx answer's body could not be read as JSON (why)."""
-    truncated: bool = False
-    """The unreadable answer was declared JSON (or undeclared): cut off on the way, so the read
-    is retried; an answer of another type (a proxy's HTML page) is not."""
-
-    @property
-    def status_code(self) -> int | None:
-        return self.response.status_code if self.response is not None else None
-
-    @property
-    def where(self) -> str:
-        """`POST https://host/path/`: which market and call, for an operator."""
-        return f"{self.method} {self.origin}{self.path}"
-
-    @property
-    def reason(self) -> str:
-        """What went wrong, in a few words, for messages."""
-        if self.unreadable is not None:
-            return self.unreadable
-        if self.exception is not None:
-            text = str(self.exception).strip()
-            kind = type(self.exception).__name__
-            return f"{kind}: {text}" if text else kind
-        if self.response is not None:
-            return f"{self.response.status_code} {self.response.reason_phrase}".strip()
-        return "unknown failure"
-
-
-ErrorDescriber = Callable[[httpx.Response], str]
-ErrorMapper = Callable[[Failure], BiddaemonError]
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a `Retry-After` header (seconds or an HTTP date); None if unusable."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:  # RFC 9110 dates are GMT
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    if math.isnan(seconds) or math.isinf(seconds):
-        return None
-    return max(0.0, seconds)
-
-
-def map_failure(failure: Failure) -> BiddaemonError:
-    """The platform-independent rules: what a failed read or write means for the daemon's loop."""
-    where = failure.where
-    status = failure.status_code
-    if failure.unreadable is not None:
-        if failure.write:
-            return AmbiguousSubmission(
-                f"{where}: the market answered {status} but the answer cannot be read "
-                f"({failure.unreadable}); read the market's state before sending again",
-                sent=failure.sent,
-            )
-        return BadMarketData(f"{where}: {failure.unreadable} after {failure.calls} call(s)")
-    if failure.exception is not None:
-        if failure.write and not isinstance(failure.exception, NEVER_LEFT):
-            return AmbiguousSubmission(
-                f"{where}: outcome unknown ({failure.reason}); read the market's state before "
-                "sending anything else",
-                sent=failure.sent,
-            )
-        not_sent = " (not sent)" if failure.write else ""
-        return RetryLater(f"{where}: {failure.reason} after {failure.calls} call(s){not_sent}")
-    if status == 401 and failure.reauthenticated:
-        return CredentialsRefused(
-            f"{where}: the market refused a freshly issued token (401); check the machine user's "
-            "access"
-        )
-    if status is not None and status >= 500 and failure.write:
-        return AmbiguousSubmission(
-            f"{where}: outcome unknown (the market answered {failure.reason}); read the "
-            "market's state before sending anything else",
-            sent=failure.sent,
-            status_code=status,
-        )
-    if status == 429 or (status in RETRY_AFTER_STATUSES and failure.retry_after is not None):
-        wait = (
-            f"; asked to wait {failure.retry_after:g} s" if failure.retry_after is not None else ""
-        )
-        return RateLimited(
-            f"{where}: rate limited ({failure.reason}) after {failure.calls} call(s){wait}",
-            retry_after=failure.retry_after,
-        )
-    if status is not None and status >= 500:
-        detail = f": {failure.detail}" if failure.detail else ""
-        return RetryLater(f"{where}: {failure.reason} after {failure.calls} call(s){detail}")
-    if status is not None and 400 <= status < 500:
-        return RejectedByMarket(
-            status, failure.detail or failure.reason, method=failure.method, path=failure.path
-        )
-    if failure.write:
-        return AmbiguousSubmission(
-            f"{where}: unexpected answer {failure.reason}; outcome unknown", sent=failure.sent
-        )
-    return BadMarketData(f"{where}: unexpected answer {failure.reason}")
 
 
 class _AttemptFailed(Exception):
@@ -405,7 +262,7 @@ class MarketHttp:
                     response=response,
                     origin=self._origin,
                     unreadable=f"the answer is not JSON (status {response.status_code}: {exc})",
-                    truncated=_declared_json(response),
+                    truncated=declared_json(response),
                 )
             ) from None
 
@@ -544,67 +401,6 @@ class MarketHttp:
             raise BadMarketData(
                 f"refusing to follow a link to another origin ({target.scheme}://{target.host})"
             )
-
-
-def load_json(body: bytes | str) -> Any:
-    """JSON text as Python values; ValueError (never RecursionError) for anything unusable.
-
-    Refused: more than `MAX_JSON_BYTES`, nesting deeper than `MAX_JSON_DEPTH`, `NaN` and
-    `Infinity` (not JSON, and not a quantity), text that is not UTF-8 JSON.
-    """
-    if len(body) > MAX_JSON_BYTES:
-        raise ValueError(f"the body is larger than {MAX_JSON_BYTES} bytes")
-    try:
-        value = jsonlib.loads(body, parse_constant=_refuse_constant)
-    except RecursionError:
-        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
-    except ValueError as exc:  # bad JSON, not UTF-8, NaN, an integer of over 4,300 digits
-        raise ValueError(f"not JSON: {str(exc)[:200]}") from None
-    _check_depth(value)
-    return value
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _check_depth(value: Any) -> None:
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        if depth > MAX_JSON_DEPTH:
-            raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
-        stack.extend((child, depth + 1) for child in children)
-
-
-def decode_json(response: httpx.Response) -> Any:
-    """The body of a successful answer as JSON, or BadMarketData saying it was not JSON."""
-    try:
-        return load_json(response.content)
-    except ValueError as exc:
-        raise BadMarketData(
-            f"{response.request.method} {_path_of(response.request.url)}: the answer is not JSON "
-            f"(status {response.status_code}: {exc})"
-        ) from None
-
-
-def error_body(response: httpx.Response) -> Any:
-    """An error answer's body for describing it: its JSON, else its text (never raises)."""
-    try:
-        return load_json(response.content)
-    except ValueError:
-        return response.text.strip()[:2000]
-
-
-def _declared_json(response: httpx.Response) -> bool:
-    content_type = response.headers.get("Content-Type", "").lower()
-    return not content_type or "json" in content_type
 
 
 def _path_of(url: httpx.URL) -> str:

@@ -27,7 +27,8 @@ from pydantic import SecretStr
 from biddaemon import __version__
 from biddaemon.errors import ConfigurationError
 from biddaemon.logs import REDACTED, SecretRedactor
-from biddaemon.markets.http import ErrorDescriber, ErrorMapper, MarketHttp, RetryPolicy
+from biddaemon.markets.failures import ErrorDescriber, ErrorMapper
+from biddaemon.markets.http import MarketHttp, RetryPolicy
 
 USER_AGENT = f"biddaemon/{__version__}"
 

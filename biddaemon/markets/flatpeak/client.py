@@ -29,7 +29,8 @@ from biddaemon.markets.flatpeak.models import (
     LoginResponse,
     parse_flatpeak,
 )
-from biddaemon.markets.http import MarketHttp, RetryPolicy, decode_json
+from biddaemon.markets.http import MarketHttp, RetryPolicy
+from biddaemon.markets.json_body import decode_json
 from biddaemon.markets.platform import Credential, PlatformClient, market_http
 
 ACCOUNT_VARIABLE = "BIDDAEMON_INVENTORY__FLATPEAK__ACCOUNT_ID"

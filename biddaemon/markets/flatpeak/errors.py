@@ -3,7 +3,7 @@
 Flatpeak answers `{"object": "error", "type", "code", "message"}` (older endpoints only
 `{"message"}`); `describe_error` reads both. A refused login is `CredentialsRefused`; `429`
 (`rate_limit`, with `Retry-After`) and everything else follow the shared rules of
-`biddaemon.markets.http.map_failure`.
+`biddaemon.markets.failures.map_failure`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 
 from biddaemon.errors import BiddaemonError, CredentialsRefused
-from biddaemon.markets.http import Failure, load_json, map_failure
+from biddaemon.markets.failures import Failure, map_failure
+from biddaemon.markets.json_body import load_json
 
 LOGIN = "/login"
 CREDENTIAL_VARIABLES = (

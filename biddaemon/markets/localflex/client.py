@@ -20,7 +20,8 @@ from biddaemon.errors import (
     BadMarketData,
     RejectedByMarket,
 )
-from biddaemon.markets.http import RetryPolicy, decode_json
+from biddaemon.markets.http import RetryPolicy
+from biddaemon.markets.json_body import decode_json
 from biddaemon.markets.localflex.errors import (
     TOKEN_VARIABLE,
     body_code,

@@ -4,7 +4,7 @@ LocalFlex wraps every answer in `{"result", "status", "code"}` and its documente
 examples say `"status": true`, so `status` decides nothing: the HTTP status and the body's `code`
 do, whichever reports an error. `401` and `403` mean the configured token is refused (there is no
 login to repeat); `422` carries `loc`/`msg`/`type` items under `result` or `detail`, flattened
-into one line. Everything else follows `biddaemon.markets.http.map_failure`.
+into one line. Everything else follows `biddaemon.markets.failures.map_failure`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from biddaemon.errors import (
     RejectedByMarket,
     RetryLater,
 )
-from biddaemon.markets.http import Failure, load_json, map_failure
+from biddaemon.markets.failures import Failure, map_failure
+from biddaemon.markets.json_body import load_json
 
 TOKEN_VARIABLE = "BIDDAEMON_INVENTORY__LOCALFLEX__TOKEN"  # noqa: S105 (a variable name)
 MAX_DETAIL_CHARS = 500

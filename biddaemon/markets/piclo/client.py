@@ -16,7 +16,8 @@ import httpx
 from pydantic import BaseModel, SecretStr
 
 from biddaemon.errors import AmbiguousSubmission, BadMarketData
-from biddaemon.markets.http import RetryPolicy, decode_json
+from biddaemon.markets.http import RetryPolicy
+from biddaemon.markets.json_body import decode_json
 from biddaemon.markets.piclo import routes
 from biddaemon.markets.piclo.auth import Clock, TokenCache, utc_now
 from biddaemon.markets.piclo.errors import describe_error, to_biddaemon_error

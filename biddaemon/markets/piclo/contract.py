@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from biddaemon.errors import BiddaemonError, RejectedByMarket
 from biddaemon.logs import SecretRedactor
-from biddaemon.markets.http import decode_json
+from biddaemon.markets.json_body import decode_json
 from biddaemon.markets.piclo import routes
 from biddaemon.markets.piclo.client import MAX_PAGES, PicloClient
 from biddaemon.markets.piclo.models import (

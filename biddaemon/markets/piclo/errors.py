@@ -4,7 +4,7 @@ Piclo runs Django REST Framework, so an error body is `{"detail": "..."}`, field
 `{"field": ["message", ...]}` (nested for lists of objects) or `{"non_field_errors": [...]}`.
 `describe_error` flattens any of these into one line an operator can read; `to_biddaemon_error`
 adds Piclo's own rule (a refused login is `CredentialsRefused`) to the shared rules in
-`biddaemon.markets.http.map_failure`.
+`biddaemon.markets.failures.map_failure`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 
 from biddaemon.errors import BiddaemonError, CredentialsRefused
-from biddaemon.markets.http import Failure, load_json, map_failure
+from biddaemon.markets.failures import Failure, map_failure
+from biddaemon.markets.json_body import load_json
 from biddaemon.markets.piclo import routes
 
 MAX_DETAIL_CHARS = 500

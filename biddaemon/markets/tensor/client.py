@@ -14,7 +14,8 @@ import httpx
 from pydantic import SecretStr
 
 from biddaemon.errors import BadMarketData, RejectedByMarket
-from biddaemon.markets.http import RetryPolicy, decode_json
+from biddaemon.markets.http import RetryPolicy
+from biddaemon.markets.json_body import decode_json
 from biddaemon.markets.platform import Credential, PlatformClient, StaticBearer, market_http
 from biddaemon.markets.tensor.errors import API_KEY_VARIABLE, error_for, to_biddaemon_error
 from biddaemon.markets.tensor.errors import describe_error as describe_tensor_error

@@ -4,7 +4,7 @@ Tensor documents its errors by `error.code` in the `{data, error}` envelope, not
 so the code decides: `not_authorized` is a refused API key, `internal_server_error` temporary
 trouble, `invalid_query_parameter` and `resource_not_found` a refusal to take as is. Only a
 `429` (the hourly request budget) and answers without an envelope fall back on the shared rules
-of `biddaemon.markets.http.map_failure`.
+of `biddaemon.markets.failures.map_failure`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from biddaemon.errors import (
     RejectedByMarket,
     RetryLater,
 )
-from biddaemon.markets.http import Failure, load_json, map_failure
+from biddaemon.markets.failures import Failure, map_failure
+from biddaemon.markets.json_body import load_json
 from biddaemon.markets.tensor.models import ErrorCode, TensorError
 
 API_KEY_VARIABLE = "BIDDAEMON_INVENTORY__TENSOR__API_KEY"

@@ -17,6 +17,7 @@ from biddaemon.errors import (
     RateLimited,
     RejectedByMarket,
 )
+from biddaemon.markets.failures import Failure
 from biddaemon.markets.flatpeak import (
     API_VERSION,
     Device,
@@ -30,7 +31,7 @@ from biddaemon.markets.flatpeak import (
     describe_error,
     to_biddaemon_error,
 )
-from biddaemon.markets.http import Failure, RetryPolicy
+from biddaemon.markets.http import RetryPolicy
 from biddaemon.sandbox.platforms import rate_limit_body
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "flatpeak"

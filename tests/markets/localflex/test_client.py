@@ -18,7 +18,8 @@ from biddaemon.errors import (
     RejectedByMarket,
     RetryLater,
 )
-from biddaemon.markets.http import Failure, RetryPolicy
+from biddaemon.markets.failures import Failure
+from biddaemon.markets.http import RetryPolicy
 from biddaemon.markets.localflex import (
     ACTIVE_POWER_30M,
     ACTIVE_POWER_60M,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from biddaemon.errors import AmbiguousSubmission, BadMarketData, RejectedByMarket
 from biddaemon.jobs.submission import landed
-from biddaemon.markets.http import MAX_JSON_DEPTH, decode_json, load_json
+from biddaemon.markets.json_body import MAX_JSON_DEPTH, decode_json, load_json
 from biddaemon.markets.piclo import (
     Ballot,
     BallotRequest,

@@ -33,7 +33,7 @@ from biddaemon.errors import BadMarketData
 from biddaemon.jobs.ballot_body import request_body
 from biddaemon.jobs.market_snapshot import active_ballot, strategy_input
 from biddaemon.jobs.submission import landed
-from biddaemon.markets.http import load_json
+from biddaemon.markets.json_body import load_json
 from biddaemon.markets.piclo import (
     AssetStatus,
     Ballot,

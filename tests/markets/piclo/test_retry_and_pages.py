@@ -13,7 +13,7 @@ import tenacity
 from structlog.testing import capture_logs
 
 from biddaemon.errors import BadMarketData
-from biddaemon.markets.http import parse_retry_after
+from biddaemon.markets.failures import parse_retry_after
 from biddaemon.markets.piclo import BallotRequest, PicloClient, parse_wire, routes
 from tests.markets.piclo.support import API_KEY, BASE_URL, FakeMarket, fixture_doc
 
