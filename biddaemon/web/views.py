@@ -147,10 +147,17 @@ def commitments(session: Session, week: date | None, now: datetime) -> dict[str,
     week = week_start(week)
     after = week + timedelta(days=7)
     slots = dq.held_between(session, week, after)
+    hours = _hours_of(slots, week)
+    holders: dict[tuple[str, str], list[set[str]]] = defaultdict(
+        lambda: [set() for _ in range(HOURS_IN_WEEK)]
+    )
+    for slot, touched in zip(slots, hours, strict=True):
+        for hour in touched:
+            holders[(slot.asset_kind, slot.asset_id)][hour].add(slot.competition_id)
     maps = {}
     for accepted, title in ((False, "Open competitions"), (True, "Accepted")):
-        chosen = [s for s in slots if s.accepted is accepted]
-        maps[title] = heatmap(_rows(chosen, slots, week))
+        chosen = [(s, h) for s, h in zip(slots, hours, strict=True) if s.accepted is accepted]
+        maps[title] = heatmap(_rows(chosen, holders))
     twice = sum(cell.twice for chart in maps.values() for cell in chart.cells)
     return {
         "week": week,
@@ -162,32 +169,41 @@ def commitments(session: Session, week: date | None, now: datetime) -> dict[str,
     }
 
 
-def _rows(chosen: list[dq.HeldSlot], every: list[dq.HeldSlot], week: date) -> list[HeatmapRow]:
+def _hours_of(slots: list[dq.HeldSlot], week: date) -> list[set[int]]:
+    """The hours each slot touches; slots of one window (one per asset) share the answer."""
+    known: dict[tuple[Any, ...], set[int]] = {}
+    found = []
+    for slot in slots:
+        key = (slot.start_date, slot.end_date, slot.start_time, slot.end_time, slot.days)
+        if key not in known:
+            known[key] = _hours(slot, week)
+        found.append(known[key])
+    return found
+
+
+def _rows(
+    chosen: list[tuple[dq.HeldSlot, set[int]]],
+    holders: dict[tuple[str, str], list[set[str]]],
+) -> list[HeatmapRow]:
     """One heatmap row per asset; an hour is marked when two competitions hold the asset."""
     mw: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [Decimal(0)] * HOURS_IN_WEEK)
-    holders: dict[tuple[str, str], list[set[str]]] = defaultdict(
-        lambda: [set() for _ in range(HOURS_IN_WEEK)]
-    )
-    for slot in every:
-        key = (slot.asset_kind, slot.asset_id)
-        for hour in _hours(slot, week):
-            holders[key][hour].add(slot.competition_id)
-    for slot in chosen:
-        key = (slot.asset_kind, slot.asset_id)
-        for hour in _hours(slot, week):
-            mw[key][hour] += slot.capacity
+    for slot, touched in chosen:
+        row = mw[(slot.asset_kind, slot.asset_id)]
+        for hour in touched:
+            row[hour] += slot.capacity
     rows = []
     for key in sorted(mw):
         kind, asset = key
+        held, by = mw[key], holders[key]
         titles = [
-            f"{asset} {DAY_NAMES[h // 24]} {h % 24:02d}:00: {mw[key][h]} MW "
-            f"({', '.join(sorted(holders[key][h]))})"
-            if mw[key][h]
+            f"{asset} {DAY_NAMES[h // 24]} {h % 24:02d}:00: {held[h]} MW "
+            f"({', '.join(sorted(by[h]))})"
+            if held[h]
             else ""
             for h in range(HOURS_IN_WEEK)
         ]
-        twice = [len(holders[key][h]) > 1 for h in range(HOURS_IN_WEEK)]
-        rows.append(HeatmapRow(f"{asset} ({kind})", mw[key], titles, twice))
+        twice = [len(by[h]) > 1 for h in range(HOURS_IN_WEEK)]
+        rows.append(HeatmapRow(f"{asset} ({kind})", held, titles, twice))
     return rows
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from biddaemon.sandbox import SandboxConfig, SandboxServer
-from biddaemon.store.models import Ballot, BallotState, Competition
+from biddaemon.store.models import Ballot, BallotState, Competition, ServicePeriod
 from tests.daemon.conftest import wait_until
 from tests.daemon.test_processes import environment, finish, start
 from tests.web.conftest import console_errors, screenshot
@@ -189,6 +189,19 @@ def test_competitions_list_every_competition_and_their_links_open_its_record(
     browser.find_element(By.LINK_TEXT, "Commitments").click()
     assert browser.current_url == daemon.url + "/commitments"
     assert browser.find_elements(By.CSS_SELECTOR, "svg.heatmap rect")  # the bids' promises
+    # The two Dunfermline competitions share the battery aB12cD3 on weekday evenings: a week
+    # inside their service period shows it.
+    engine = create_engine(daemon.database_url)
+    with Session(engine) as session:
+        first = session.scalars(
+            select(ServicePeriod.start_date).where(ServicePeriod.competition_id == HOSTILE_ID)
+        ).one()
+    engine.dispose()
+    _open(browser, f"{daemon.url}/commitments?week={first + timedelta(days=7)}")
+    shared = browser.find_element(By.ID, "twice-summary").text
+    assert "shared by two or more competitions" in shared, shared
+    titles = [t.get_attribute("textContent") for t in browser.find_elements(By.TAG_NAME, "title")]
+    assert any("aB12cD3" in t and HOSTILE_ID in t and LATE_ID in t for t in titles if t)
     browser.find_element(By.ID, "next-week").click()
     assert "/commitments?week=" in browser.current_url
     assert console_errors(browser) == []
