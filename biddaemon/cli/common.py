@@ -82,7 +82,7 @@ def open_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
     or another starting command.
     """
     from biddaemon.daemon.instance import holding
-    from biddaemon.store.schema_version import connect
+    from biddaemon.store.migrate import connect
 
     return connect(
         settings.effective_database_url,

@@ -30,7 +30,7 @@ def dashboard_command(
         return settings.health.dashboard_problems(host)
 
     settings = prepare(database=DatabaseUse.READ, needs=[token])
-    from biddaemon.store.schema_version import connect
+    from biddaemon.store.migrate import connect
     from biddaemon.web.serve import open_dashboard, serve_until_stopped
 
     # Never migrated from here, whatever BIDDAEMON_AUTO_MIGRATE says: the pages only read, and

@@ -64,7 +64,7 @@ def once_command(
     """Run one cycle now (after reconciling anything in doubt), print what it did, then exit."""
     from biddaemon.daemon.instance import lock_for
     from biddaemon.daemon.service import Daemon
-    from biddaemon.store import schema_version
+    from biddaemon.store import migrate
     from biddaemon.store.database import reachable
 
     jobs = job or [OnceJob.opportunities, OnceJob.results]
@@ -80,7 +80,7 @@ def once_command(
         lock.acquire(wait=False)
     try:
         with reachable(engine):  # under the lock: no other process migrates beside us
-            schema_version.ensure_current(engine, auto_migrate=settings.auto_migrate)
+            migrate.ensure_current(engine, auto_migrate=settings.auto_migrate)
         daemon = Daemon(settings, engine)
         try:
             daemon.reconcile_all(wait_for_landings=True)

@@ -41,7 +41,7 @@ from biddaemon.settings import ENV_PREFIX, Settings
 from biddaemon.store import ballots as store_ballots
 from biddaemon.store import dashboard_queries, queries
 from biddaemon.store.database import reachable, session_factory
-from biddaemon.store.schema_version import connect, current_revision, ensure_current
+from biddaemon.store.migrate import connect, current_revision, ensure_current
 from biddaemon.web.http import LiveFacts, PageHandler, lazy_dashboard
 
 log = get_logger(__name__)

@@ -1,5 +1,8 @@
-"""Alembic, driven from code: upgrade and downgrade (the check that a schema is current, which
-needs no Alembic, is `store.schema_version`'s, and is re-exported here).
+"""Alembic, driven from code: upgrade, downgrade, and the check that the schema is current.
+
+The check compares `store.schema_version`'s plain reading with its `HEAD_REVISION`; Alembic is
+imported only inside the functions that change a schema, so a start on a current database never
+loads it.
 
 Migrations live in the repository's `migrations/` folder; the wheel carries the same folder as
 `biddaemon/_migrations`, so an installed biddaemon can migrate without the source tree.
@@ -15,23 +18,26 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from biddaemon.errors import SchemaNotCurrent
 from biddaemon.logs import get_logger
-from biddaemon.store.database import make_migration_engine
-from biddaemon.store.schema_version import Exclusive as Exclusive
-from biddaemon.store.schema_version import connect as connect
+from biddaemon.store import schema_version
+from biddaemon.store.database import make_engine, make_migration_engine, reachable
 from biddaemon.store.schema_version import current_revision as current_revision
-from biddaemon.store.schema_version import ensure_current as ensure_current
+
+if TYPE_CHECKING:  # Alembic itself is imported only to migrate (see store.schema_version)
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 log = get_logger(__name__)
+
+Exclusive = Callable[[Engine], AbstractContextManager[object]]
 
 # Held for one migration transaction on PostgreSQL; not the instance lock's key, which the
 # migrating process itself already holds on another connection.
@@ -59,6 +65,8 @@ def migrations_dir() -> Path:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     config.attributes["engine"] = engine
@@ -67,6 +75,8 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def script_directory() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory(str(migrations_dir()))
 
 
@@ -103,6 +113,7 @@ def check_before_commit(connection: Connection) -> None:
 
 
 def _run(engine: Engine, action: Callable[[Config], None]) -> None:
+    """`action` on Alembic's configuration for `engine`, on a migration engine of its own."""
     migrator = make_migration_engine(engine.url)
     try:
         action(alembic_config(migrator))
@@ -112,6 +123,8 @@ def _run(engine: Engine, action: Callable[[Config], None]) -> None:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply migrations up to `revision` in one transaction; a half-applied schema is named."""
+    from alembic import command
+
     before = current_revision(engine)
     try:
         _run(engine, lambda config: command.upgrade(config, revision))
@@ -136,6 +149,53 @@ def half_applied(engine: Engine, current: str | None, reason: str) -> HalfApplie
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+
     before = current_revision(engine)
     _run(engine, lambda config: command.downgrade(config, revision))
     log.info("database downgraded", from_revision=before, to_revision=current_revision(engine))
+
+
+def ensure_current(
+    engine: Engine, *, auto_migrate: bool, exclusive: Exclusive | None = None
+) -> None:
+    """Refuse a database whose schema is not this code's head, or migrate it when allowed.
+
+    `exclusive` is entered around the migration (the instance lock: callers that already hold
+    it pass None); the revision is read again inside, as another process may have migrated.
+    """
+    current, head = current_revision(engine), schema_version.HEAD_REVISION
+    if current == head:
+        return
+    if auto_migrate:
+        if exclusive is None:
+            upgrade(engine)
+            return
+        with exclusive(engine):
+            if current_revision(engine) != head:
+                upgrade(engine)
+        return
+    url = engine.url.render_as_string(hide_password=True)
+    if current is None:
+        state = "has no biddaemon schema yet"
+    else:
+        state = f"is at schema revision {current}, this biddaemon needs {head}"
+    raise SchemaNotCurrent(
+        f"the database {url} {state}: run `biddaemon db upgrade` "
+        "(or set BIDDAEMON_AUTO_MIGRATE=true to migrate at start)"
+    )
+
+
+def connect(
+    url: str,
+    *,
+    auto_migrate: bool,
+    require_schema: bool = True,
+    exclusive: Exclusive | None = None,
+) -> Engine:
+    """An engine for `url`; with `require_schema`, a current schema (or a clear refusal)."""
+    engine = make_engine(url)
+    if require_schema:
+        with reachable(engine):
+            ensure_current(engine, auto_migrate=auto_migrate, exclusive=exclusive)
+    return engine

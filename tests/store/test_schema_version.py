@@ -36,8 +36,8 @@ def test_an_old_schema_is_refused_naming_both_revisions(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     migrate.upgrade(engine, "0004")
     with pytest.raises(SchemaNotCurrent, match="revision 0004, this biddaemon needs 0005"):
-        schema_version.ensure_current(engine, auto_migrate=False)
-    schema_version.ensure_current(engine, auto_migrate=True)
+        migrate.ensure_current(engine, auto_migrate=False)
+    migrate.ensure_current(engine, auto_migrate=True)
     assert schema_version.current_revision(engine) == schema_version.HEAD_REVISION
     engine.dispose()
 
@@ -60,7 +60,7 @@ def test_a_current_schema_is_checked_without_loading_alembic(tmp_path: Path) -> 
     engine.dispose()
     probe = (
         "import sys\n"
-        "from biddaemon.store.schema_version import connect\n"
+        "from biddaemon.store.migrate import connect\n"
         f"connect({url!r}, auto_migrate=True).dispose()\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))"
     )
