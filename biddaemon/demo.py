@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as dt_time
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from biddaemon.bidding.value import accepted_value, window_hours
 from biddaemon.clock import use_clock
 from biddaemon.daemon.service import Daemon
 from biddaemon.demo_defaults import DEFAULT_SECONDS, DEFAULT_SPEED
@@ -48,7 +49,6 @@ from biddaemon.store.models import (
 DEMO_START = datetime(2027, 1, 4, 6, 0, tzinfo=UTC)  # a Monday morning, the same every run
 MIN_STEP_SECONDS = 3600  # opportunities at most hourly, as the market asks
 STEPS_PER_SECOND = 3  # so that the demo takes about `seconds` of wall time
-DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SENT = (BallotState.SUBMITTED, BallotState.SUPERSEDED)
 
 
@@ -280,34 +280,8 @@ def summarise(session: Session, database: str, started: datetime, ended: datetim
 def bid_value(
     outcome: BidOutcome, bid: Bid, window: ServiceWindow, period: ServicePeriod
 ) -> Decimal:
-    """Availability over every window hour of the service period, plus any service fee.
-
-    Utilisation pays only when dispatched, which the sandbox does not simulate, so it is left out.
-    """
-    value = Decimal(0)
-    if bid.availability_rate is not None:
-        value += outcome.capacity * bid.availability_rate * window_hours(window, period)
-    if bid.service_fee_rate is not None:
-        value += outcome.capacity * bid.service_fee_rate
-    return value
-
-
-def window_hours(window: ServiceWindow, period: ServicePeriod) -> Decimal:
-    return hours_running(
-        period.start_date, period.end_date, window.start_time, window.end_time, window.days
+    """What an accepted bid is worth (`biddaemon.bidding.value`)."""
+    hours = window_hours(
+        window.start_time, window.end_time, window.days, period.start_date, period.end_date
     )
-
-
-def hours_running(
-    first: date, end: date, start_time: dt_time, end_time: dt_time, days: Collection[str]
-) -> Decimal:
-    """Hours a window of `start_time`-`end_time` on `days` runs over the dates [first, end)."""
-    start = datetime.combine(date.min, start_time)
-    finish = datetime.combine(date.min, end_time)
-    length = finish - start if finish > start else finish + timedelta(days=1) - start
-    count = sum(
-        1
-        for offset in range((end - first).days)
-        if DAY_NAMES[(first + timedelta(days=offset)).weekday()] in days
-    )
-    return Decimal(count) * Decimal(int(length.total_seconds())) / Decimal(3600)
+    return accepted_value(outcome.capacity, bid.availability_rate, bid.service_fee_rate, hours)

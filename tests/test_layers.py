@@ -30,6 +30,7 @@ EVERYTHING_ELSE = frozenset(
         "scheduler",
         "store",
         "strategy",
+        "web",
     }
 )
 
@@ -38,6 +39,7 @@ FORBIDDEN: dict[str, frozenset[str]] = {
     "bidding": frozenset(
         {
             "backtest",
+            "web",
             "cli",
             "daemon",
             "demo",
@@ -52,6 +54,7 @@ FORBIDDEN: dict[str, frozenset[str]] = {
     "strategy": frozenset(
         {
             "backtest",
+            "web",
             "bidding",
             "cli",
             "daemon",
@@ -68,6 +71,7 @@ FORBIDDEN: dict[str, frozenset[str]] = {
     "markets": frozenset(
         {
             "backtest",
+            "web",
             "bidding",
             "cli",
             "daemon",
@@ -84,6 +88,7 @@ FORBIDDEN: dict[str, frozenset[str]] = {
     "store": frozenset(
         {
             "backtest",
+            "web",
             "bidding",
             "cli",
             "daemon",
@@ -96,10 +101,25 @@ FORBIDDEN: dict[str, frozenset[str]] = {
         }
     ),
     # jobs wire the stages; they are wired by the daemon and the CLI, never the reverse
-    "jobs": frozenset({"backtest", "cli", "daemon", "demo", "inventory", "sandbox"}),
+    "jobs": frozenset({"backtest", "web", "cli", "daemon", "demo", "inventory", "sandbox"}),
     # the inventory mirrors one fleet to each platform; it does not bid
     "inventory": frozenset(
-        {"backtest", "bidding", "cli", "daemon", "demo", "jobs", "sandbox", "scheduler", "strategy"}
+        {
+            "backtest",
+            "web",
+            "bidding",
+            "cli",
+            "daemon",
+            "demo",
+            "jobs",
+            "sandbox",
+            "scheduler",
+            "strategy",
+        }
+    ),
+    # the dashboard reads the store and shows it; it never bids, sends or schedules anything
+    "web": frozenset(
+        {"backtest", "cli", "demo", "inventory", "jobs", "markets", "sandbox", "strategy"}
     ),
     # the referee is independent: nothing of biddaemon outside the sandbox at all
     "sandbox": EVERYTHING_ELSE - {"sandbox"} | {"clock", "errors", "logs", "settings"},

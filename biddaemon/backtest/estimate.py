@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session
 
 from biddaemon.bidding.engine import decide
 from biddaemon.bidding.plan import PlannedBid
-from biddaemon.demo import SENT, hours_running
+from biddaemon.bidding.value import accepted_value, window_hours
+from biddaemon.demo import SENT
 from biddaemon.jobs.market_snapshot import competition_snapshot
 from biddaemon.markets.piclo.models import Competition as WireCompetition
 from biddaemon.settings import StrategySettings
@@ -149,13 +150,10 @@ def _assets(observation: OpportunityObservation, total: Decimal) -> tuple[AssetS
 
 def bid_value(window: WindowSpec, rates: Mapping[str, Decimal]) -> Decimal:
     """GBP per MW if accepted: availability over the window's hours, plus any service fee."""
-    value = Decimal(0)
-    if "availability" in rates:
-        hours = hours_running(
-            window.start_date, window.end_date, window.start_time, window.end_time, window.days
-        )
-        value += rates["availability"] * hours
-    return value + rates.get("service_fee", Decimal(0))
+    hours = window_hours(
+        window.start_time, window.end_time, window.days, window.start_date, window.end_date
+    )
+    return accepted_value(Decimal(1), rates.get("availability"), rates.get("service_fee"), hours)
 
 
 def estimate(

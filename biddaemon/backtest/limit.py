@@ -38,7 +38,7 @@ from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING, Final
 
-from biddaemon.demo import hours_running
+from biddaemon.bidding.value import accepted_value, window_hours
 from biddaemon.sandbox.decisions import budget
 from biddaemon.sandbox.model import (
     RATE_TYPES,
@@ -121,15 +121,9 @@ def _asset_capacity(fleet: Fleet, derating: Decimal) -> dict[str, Decimal]:
     return {key: _derated(mw, derating) for key, mw in found.items()}
 
 
-def _value_per_mw(
-    competition: Competition, rates: dict[RateType, Decimal], hours: Decimal
-) -> Decimal:
-    value = Decimal(0)
-    if "availability" in rates:
-        value += rates["availability"] * hours
-    if "service_fee" in rates:
-        value += rates["service_fee"]
-    return value
+def _value_per_mw(rates: dict[RateType, Decimal], hours: Decimal) -> Decimal:
+    """What an accepted MW earns at `rates` (`biddaemon.bidding.value`, the table's value)."""
+    return accepted_value(Decimal(1), rates.get("availability"), rates.get("service_fee"), hours)
 
 
 def _rank(competition: Competition, rates: dict[RateType, Decimal]) -> tuple[Decimal, ...]:
@@ -210,7 +204,7 @@ def build_problem(
                 )  # fmt: skip
                 values[key] = []
                 for number, (rates, cap) in enumerate(reversed(offered)):  # dearest first
-                    value = _value_per_mw(competition, rates, hours)
+                    value = _value_per_mw(rates, hours)
                     values[key].append(value)
                     levels.append(
                         Level(competition.id, window.id, number,
@@ -230,8 +224,8 @@ def build_problem(
 
 
 def _hours(period: ServicePeriod, window: ServiceWindow) -> Decimal:
-    return hours_running(
-        period.start_date, period.end_date, window.start_time, window.end_time, window.days
+    return window_hours(
+        window.start_time, window.end_time, window.days, period.start_date, period.end_date
     )
 
 

@@ -53,6 +53,7 @@ COMMAND_MODULES = (
     "backtest_cmd",
     "sandbox_cmd",
     "assets_cmd",
+    "dashboard_cmd",
 )
 
 
