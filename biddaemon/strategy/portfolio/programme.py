@@ -9,7 +9,11 @@ such that, with x[s, a, l] >= 0 the MW of asset a in slot s at price level l:
 - per asset and per set of its slots running at one instant (exact on the GB wall clock:
   `instants`), the MW over those slots and all levels, plus the asset's frozen commitments
   running then, is at most the asset's capacity (a frozen excess leaves it nothing, never a
-  negative bound);
+  negative bound) — `rule="instant"`, the default: what is physically possible (the
+  backtest's limit). `rule="engine"` is the engine's own check instead (`bidding.allocation`),
+  so the engine accepts what is planned: per asset and per slot, its MW plus that of every slot
+  overlapping it that is decided before it (`Slot.order`) plus every frozen commitment
+  overlapping it, summed whether or not those overlap each other;
 - per slot, the MW over assets and levels is at most `need_mw`;
 - per (slot, level) with `cumulative_cap_mw`, the MW at that level and the cheaper ones of the
   slot is at most the cap;
@@ -61,6 +65,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 Status = Literal["optimal", "time_limit", "infeasible", "error"]
+Rule = Literal["instant", "engine"]
 Key = tuple[str, str, str, int]  # (competition, window, asset, level)
 _KW = Decimal("0.001")
 _LARGE = 50_000  # nonzeros from which the interior point method (no crossover) is used
@@ -75,6 +80,7 @@ class Slot:
     schedule: Schedule
     hours: Decimal  # hours the window runs (the value multiplier)
     need_mw: Decimal  # capacity_required: the total MW over all our bids in it
+    order: int = 0  # when the engine decides it (rule "engine"): competitions, then windows
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +113,7 @@ class Problem:
     eligibility: tuple[Eligibility, ...]
     asset_capacity_mw: Mapping[str, Decimal]  # per asset, after derating
     frozen: tuple[Commitment, ...] = ()  # held elsewhere (accepted / closed / inside margin)
+    rule: Rule = "instant"  # which capacity constraint: see the module docstring
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +201,7 @@ def build(problem: Problem) -> _Model:
         np.array(cost, dtype=np.float64), np.array(upper, dtype=np.float64),
     )  # fmt: skip
     _slot_rows(model)
-    _clique_rows(model, frozen)
+    _clique_rows(model, frozen, problem.rule)
     return model
 
 
@@ -274,7 +281,7 @@ def _slot_rows(model: _Model) -> None:
                 model.add_row(zs[: number + 1], np.ones(number + 1), cap / 1000)
 
 
-def _clique_rows(model: _Model, frozen: Mapping[str, list[Commitment]]) -> None:
+def _clique_rows(model: _Model, frozen: Mapping[str, list[Commitment]], rule: Rule) -> None:
     """Per pool, one row per maximal set of its slots running at one instant (with what its
     assets hold frozen then).
 
@@ -311,7 +318,10 @@ def _clique_rows(model: _Model, frozen: Mapping[str, list[Commitment]]) -> None:
             sets = together
             if extra:  # a set inside another stays inside once columns are dropped
                 sets = _maximal(distinct_rows(together[:, picked]), len(slots))
-            _add_pool_rows(model, pool, columns_of[pool], held, sets)
+            if rule == "engine":
+                _add_engine_rows(model, pool, columns_of[pool], held, sets)
+            else:
+                _add_pool_rows(model, pool, columns_of[pool], held, sets)
 
 
 def _add_pool_rows(
@@ -326,6 +336,38 @@ def _add_pool_rows(
     for row in sets:
         cols = y_cols[row[: len(mine)]]
         room = max(capacity - int(held_kw[row[len(mine) :]].sum()), 0)
+        model.add_row(cols, np.ones(len(cols)), room / 1000)
+        model.cliques.append((cols, room))
+
+
+def _add_engine_rows(
+    model: _Model, pool: int, mine: list[tuple[int, int]], held: list[Commitment], sets: Mask
+) -> None:
+    """The engine's rule, per slot of the pool: its MW, plus the MW of every slot overlapping it
+    (at any instant) that the engine decides before it, plus every frozen commitment overlapping
+    it, within what the pool may give that slot (the engine nets every holding against the
+    capacity in the deciding competition's need direction). Two windows overlap when some set
+    running together holds both (every overlapping pair is in one of the largest sets)."""
+    members = model.pools[pool]
+    capacity = sum(cap for _, cap in members)
+    count = len(mine)
+    y_cols = np.array([col for _, col in mine], dtype=np.int64)
+    held_kw = np.array(
+        [_kw_up(c.capacity) * capacity // members[0][1] for c in held], dtype=np.int64
+    )
+    weights = sets.astype(np.float32)
+    meets = (weights.T @ weights) > 0
+    keys = [(model.slots[at].order, at) for at, _ in mine]
+    rank = np.empty(count, dtype=np.int64)
+    rank[sorted(range(count), key=keys.__getitem__)] = np.arange(count)
+    served = {
+        at: kw for at, slot_pools in enumerate(model.served) for p, kw in slot_pools if p == pool
+    }
+    for i in range(count):
+        earlier = np.flatnonzero(meets[i, :count] & (rank < rank[i]))
+        cols = y_cols[np.concatenate(([i], earlier))]
+        # what the pool may give this slot (its capacity in this competition's direction)
+        room = max(served[mine[i][0]] - int(held_kw[meets[i, count:]].sum()), 0)
         model.add_row(cols, np.ones(len(cols)), room / 1000)
         model.cliques.append((cols, room))
 
