@@ -50,8 +50,9 @@ WORKDIR /var/lib/biddaemon
 VOLUME ["/var/lib/biddaemon"]
 USER 10001:10001
 
-# The health endpoint (/healthz, /metrics) listens on 127.0.0.1:9317 inside the container; to
-# scrape it from elsewhere set BIDDAEMON_HEALTH__HOST=0.0.0.0 and publish the port.
+# The health endpoint (/healthz, /metrics, and the dashboard at /) listens on 127.0.0.1:9317
+# inside the container; to scrape it from elsewhere set BIDDAEMON_HEALTH__HOST=0.0.0.0 and
+# BIDDAEMON_HEALTH__DASHBOARD_TOKEN (the pages' token, required off loopback), publish the port.
 EXPOSE 9317
 # Reconciliation with the market can take a few minutes of retries before the first success.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=5m --retries=3 \

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo run status sandbox test lint format bench chaos openapi clean
+.PHONY: install demo run status sandbox test lint format bench bench-dashboard screenshots chaos openapi clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ bench: $(STAMP)  ## the engine's throughput, the opportunities cycle against the
 	$(BIN)/python benchmarks/engine_throughput.py
 	$(BIN)/python benchmarks/cycle.py
 	$(BIN)/python benchmarks/portfolio_solve.py
+
+bench-dashboard: $(STAMP)  ## each dashboard page's render time on a generated year of hourly cycles
+	$(BIN)/python benchmarks/dashboard_pages.py
+
+screenshots: $(STAMP)  ## docs/dashboard-*.png: the four pages over a fresh demo, in headless Chromium
+	$(BIN)/python -m tests.web.screenshots --out docs
 
 KILLS ?= 100
 DATABASE ?= sqlite

@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as dt_time
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +24,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from biddaemon.bidding.value import accepted_value, window_hours
 from biddaemon.clock import use_clock
 from biddaemon.daemon.service import Daemon
 from biddaemon.demo_defaults import DEFAULT_SECONDS, DEFAULT_SPEED
@@ -47,7 +48,6 @@ from biddaemon.store.models import (
 DEMO_START = datetime(2027, 1, 4, 6, 0, tzinfo=UTC)  # a Monday morning, the same every run
 MIN_STEP_SECONDS = 3600  # opportunities at most hourly, as the market asks
 STEPS_PER_SECOND = 3  # so that the demo takes about `seconds` of wall time
-DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SENT = (BallotState.SUBMITTED, BallotState.SUPERSEDED)
 
 
@@ -239,25 +239,7 @@ def summarise(session: Session, database: str, started: datetime, ended: datetim
 
 
 def _value(outcome: BidOutcome, bid: Bid, window: ServiceWindow, period: ServicePeriod) -> Decimal:
-    """Availability over every window hour of the service period, plus any service fee.
-
-    Utilisation pays only when dispatched, which the sandbox does not simulate, so it is left out.
-    """
-    value = Decimal(0)
-    if bid.availability_rate is not None:
-        value += outcome.capacity * bid.availability_rate * _window_hours(window, period)
-    if bid.service_fee_rate is not None:
-        value += outcome.capacity * bid.service_fee_rate
-    return value
-
-
-def _window_hours(window: ServiceWindow, period: ServicePeriod) -> Decimal:
-    start = datetime.combine(date.min, window.start_time)
-    end = datetime.combine(date.min, window.end_time)
-    length = end - start if end > start else end + timedelta(days=1) - start
-    days = sum(
-        1
-        for offset in range((period.end_date - period.start_date).days)
-        if DAY_NAMES[(period.start_date + timedelta(days=offset)).weekday()] in window.days
+    hours = window_hours(
+        window.start_time, window.end_time, window.days, period.start_date, period.end_date
     )
-    return Decimal(days) * Decimal(int(length.total_seconds())) / Decimal(3600)
+    return accepted_value(outcome.capacity, bid.availability_rate, bid.service_fee_rate, hours)

@@ -47,13 +47,46 @@ ACTIVE = Gauge(
     "1 when this process holds the instance lock and runs jobs, 0 on standby.",
     registry=REGISTRY,
 )
+MARKET_ERRORS = Counter(
+    "biddaemon_market_errors",
+    "Calls to a market or platform that failed on its side: transport errors (kind 'transport'),"
+    " 429 and 5xx answers (kind the status), by platform.",
+    ["platform", "kind"],
+    registry=REGISTRY,
+)
+ROLES = ("starting", "standby", "active", "stopping")
+ROLE = Gauge(
+    "biddaemon_instance_role",
+    "1 for this process's role (starting, standby, active, stopping), 0 for the others: the "
+    "alert on a missing standby counts role=standby across instances.",
+    ["role"],
+    registry=REGISTRY,
+)
+JOB_ALLOWED_AGE = Gauge(
+    "biddaemon_job_allowed_age_seconds",
+    "How old a job's last success may be before /healthz fails (the job-late alert compares).",
+    ["job"],
+    registry=REGISTRY,
+)
+
+
+def set_role(role: str) -> None:
+    """Publish this process's role (one of ROLES) as `biddaemon_instance_role`."""
+    for name in ROLES:
+        ROLE.labels(role=name).set(1 if name == role else 0)
 
 
 class BallotStateCollector(Collector):
-    """`biddaemon_ballots{state=...}` read from the database at scrape time."""
+    """`biddaemon_ballots{state=...}` and the age of the oldest UNKNOWN ballot, read from the
+    database at scrape time (right after a restart too, unlike a gauge set in process)."""
 
-    def __init__(self, count_by_state: Callable[[], dict[str, int]]) -> None:
+    def __init__(
+        self,
+        count_by_state: Callable[[], dict[str, int]],
+        unknown_age: Callable[[], float | None] = lambda: None,
+    ) -> None:
         self.count_by_state = count_by_state
+        self.unknown_age = unknown_age
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         family = GaugeMetricFamily(
@@ -62,6 +95,12 @@ class BallotStateCollector(Collector):
         for state, count in sorted(self.count_by_state().items()):
             family.add_metric([state], count)
         yield family
+        age = self.unknown_age()
+        yield GaugeMetricFamily(
+            "biddaemon_ballot_unknown_oldest_seconds",
+            "Seconds since the longest-standing UNKNOWN ballot last changed (0: none in doubt).",
+            value=age or 0.0,
+        )
 
     def describe(self) -> Iterator[GaugeMetricFamily]:
         return iter(())

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -19,6 +20,9 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from apscheduler.util import undefined
+
+if TYPE_CHECKING:
+    from biddaemon.settings import Settings
 
 OPPORTUNITIES = "opportunities"
 RESULTS = "results"
@@ -39,6 +43,17 @@ class ScheduledJob:
     trigger: BaseTrigger
     misfire_grace_time: int
     run_at_start: bool = False
+
+
+def allowed_ages(settings: Settings) -> dict[str, timedelta]:
+    """How old each scheduled job's last success may be before it counts as failing (for
+    `/healthz`, the dashboard and the alert rules' `biddaemon_job_allowed_age_seconds`)."""
+    interval = timedelta(seconds=settings.poll.opportunities_interval_seconds)
+    ages = {OPPORTUNITIES: 2 * interval + timedelta(minutes=5), RESULTS: timedelta(hours=25)}
+    if settings.inventory.configured:
+        sync = timedelta(seconds=settings.inventory.sync_interval_seconds)
+        ages[ASSETS] = 2 * sync + timedelta(minutes=5)
+    return ages
 
 
 def jitter_for(interval_seconds: float) -> int:

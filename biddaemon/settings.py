@@ -37,6 +37,7 @@ DEFAULT_DATABASE_FILE = "biddaemon.db"
 DEFAULT_DRY_RUN_DATABASE_FILE = "biddaemon-dry-run.db"
 MARKET_MIN_POLL_SECONDS = 3600
 DEFAULT_HEALTH_PORT = 9317
+DASHBOARD_TOKEN_MIN_LENGTH = 16
 
 
 def is_loopback_host(host: str | None) -> bool:
@@ -98,10 +99,38 @@ class PollSettings(BaseModel):
 
 
 class HealthSettings(BaseModel):
-    """The health and metrics HTTP endpoint (`BIDDAEMON_HEALTH__*`)."""
+    """The health and metrics HTTP endpoint and the dashboard pages (`BIDDAEMON_HEALTH__*`).
+
+    `dashboard_token` guards the pages (a bearer token, or a login that sets a cookie); it is
+    required when `host` is anything but loopback. `/healthz` and `/metrics` never need it.
+    """
 
     host: str = "127.0.0.1"
     port: int = Field(default=DEFAULT_HEALTH_PORT, ge=0, le=65535)
+    dashboard_token: SecretStr | None = None
+
+    @field_validator("dashboard_token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if len(value.get_secret_value()) < DASHBOARD_TOKEN_MIN_LENGTH:
+            raise ValueError(
+                f"must be at least {DASHBOARD_TOKEN_MIN_LENGTH} characters (e.g. the output of "
+                "`openssl rand -hex 24`)"
+            )
+        return value
+
+    def dashboard_problems(self, host: str | None = None) -> dict[str, str]:
+        """Why the pages may not be served on `host` (default: `self.host`), by variable."""
+        host = self.host if host is None else host
+        if self.dashboard_token is None and not is_loopback_host(host):
+            return {
+                f"{ENV_PREFIX}HEALTH__DASHBOARD_TOKEN": f"required to serve the dashboard on "
+                f"{host or 'every address'}, which is not loopback: set a token (e.g. "
+                "`openssl rand -hex 24`) or bind to 127.0.0.1"
+            }
+        return {}
 
 
 class NotifySettings(BaseModel):

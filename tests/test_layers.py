@@ -29,16 +29,29 @@ EVERYTHING_ELSE = frozenset(
         "scheduler",
         "store",
         "strategy",
+        "web",
     }
 )
 
 FORBIDDEN: dict[str, frozenset[str]] = {
     # engine / rules and strategies: decide from the snapshot alone
     "bidding": frozenset(
-        {"cli", "daemon", "demo", "inventory", "jobs", "markets", "sandbox", "scheduler", "store"}
+        {
+            "web",
+            "cli",
+            "daemon",
+            "demo",
+            "inventory",
+            "jobs",
+            "markets",
+            "sandbox",
+            "scheduler",
+            "store",
+        }
     ),
     "strategy": frozenset(
         {
+            "web",
             "bidding",
             "cli",
             "daemon",
@@ -54,6 +67,7 @@ FORBIDDEN: dict[str, frozenset[str]] = {
     # market clients: HTTP and wire models, no decisions and no database
     "markets": frozenset(
         {
+            "web",
             "bidding",
             "cli",
             "daemon",
@@ -68,14 +82,27 @@ FORBIDDEN: dict[str, frozenset[str]] = {
     ),
     # store: tables and sessions, no business rules and no HTTP
     "store": frozenset(
-        {"bidding", "cli", "daemon", "demo", "inventory", "jobs", "markets", "sandbox", "scheduler"}
+        {
+            "web",
+            "bidding",
+            "cli",
+            "daemon",
+            "demo",
+            "inventory",
+            "jobs",
+            "markets",
+            "sandbox",
+            "scheduler",
+        }
     ),
     # jobs wire the stages; they are wired by the daemon and the CLI, never the reverse
-    "jobs": frozenset({"cli", "daemon", "demo", "inventory", "sandbox"}),
+    "jobs": frozenset({"web", "cli", "daemon", "demo", "inventory", "sandbox"}),
     # the inventory mirrors one fleet to each platform; it does not bid
     "inventory": frozenset(
-        {"bidding", "cli", "daemon", "demo", "jobs", "sandbox", "scheduler", "strategy"}
+        {"web", "bidding", "cli", "daemon", "demo", "jobs", "sandbox", "scheduler", "strategy"}
     ),
+    # the dashboard reads the store and shows it; it never bids, sends or schedules anything
+    "web": frozenset({"cli", "demo", "inventory", "jobs", "markets", "sandbox", "strategy"}),
     # the referee is independent: nothing of biddaemon outside the sandbox at all
     "sandbox": EVERYTHING_ELSE - {"sandbox"} | {"clock", "errors", "logs", "settings"},
 }

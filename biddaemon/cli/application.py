@@ -52,6 +52,7 @@ COMMAND_MODULES = (
     "demo_cmd",
     "sandbox_cmd",
     "assets_cmd",
+    "dashboard_cmd",
 )
 
 

@@ -54,6 +54,11 @@ def market_credentials(settings: Settings) -> dict[str, str]:
     return settings.market_credential_problems()
 
 
+def dashboard_token(settings: Settings) -> dict[str, str]:
+    """A token for the pages when the health server binds beyond loopback."""
+    return settings.health.dashboard_problems()
+
+
 def inventory_configuration(settings: Settings) -> dict[str, str]:
     """What the inventory (assets) job needs: a file or source, and each platform's credentials."""
     from biddaemon.inventory.connect import check_configuration

@@ -8,7 +8,6 @@ reads on one screen; `--competition ID` or `--detail` print the full decision re
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -21,8 +20,6 @@ from biddaemon.cli.output import JSON_OPTION_HELP, console, print_json
 
 if TYPE_CHECKING:
     from rich.console import Console
-
-SENT_STATES = ("submitted", "superseded")
 
 
 @app.command("history")
@@ -71,70 +68,10 @@ def history_command(
     _print_summary(out, records)
 
 
-def summary_row(record: dict[str, Any]) -> dict[str, str]:
-    """The one-line view of a competition, from its latest ballot and the bids' outcomes."""
-    ballots = record["ballots"]
-    latest = ballots[-1] if ballots else None
-    bids = latest["bids"] if latest else []
-    mw = sum((Decimal(bid["capacity"]) for bid in bids), Decimal(0))
-    value = sum(
-        (Decimal(bid["capacity"]) * Decimal(bid["rates"].get("availability", 0)) for bid in bids),
-        Decimal(0),
-    )
-    outcomes = [bid["outcome"] for ballot in ballots for bid in ballot["bids"] if bid["outcome"]]
-    accepted = sum(1 for o in outcomes if o["status"] == "accepted")
-    if outcomes:
-        outcome = f"{accepted} accepted, {len(outcomes) - accepted} not"
-    elif latest is not None and latest["state"] in SENT_STATES:
-        outcome = "awaiting results"
-    else:
-        outcome = "-"
-    state = record["status"] or "?"
-    if latest is not None:
-        state += f", ballot {latest['state']}"
-    return {
-        "competition": record["id"],
-        "closes": record["competition_close"] or "?",
-        "state": state,
-        "windows": str(len(bids)),
-        "MW": str(mw),
-        "£/h avail.": str(value.quantize(Decimal("0.01"))),
-        "outcome": outcome,
-        "reason": main_reason(record) + _noted(record),
-    }
-
-
-def _noted(record: dict[str, Any]) -> str:
-    """Points at changes under our ballots and odd results, shown in full with --competition."""
-    noted = len(record.get("events", ())) + len(record.get("unrecorded_observations", ()))
-    return f" ({noted} market change(s) or anomaly(ies) noted)" if noted else ""
-
-
-def main_reason(record: dict[str, Any]) -> str:
-    """The last decision in a few words: what it did and its first reason, if it gave one."""
-    decision = record["last_decision"] or (
-        record["ballots"][-1]["decision"] if record["ballots"] else None
-    )
-    if not decision:
-        return "no decision yet"
-    outcome = str(decision.get("outcome") or "?")
-    reasons = [
-        *decision.get("reasons", ()),
-        *("; ".join(r.get("reasons", ())) for r in decision.get("rejected", ())),
-        *(s.get("reason") for s in decision.get("skipped", ())),
-        *decision.get("notes", ()),
-    ]
-    error = decision.get("error")
-    if error:
-        reasons.insert(0, f"strategy error: {error.get('type')}: {error.get('message')}")
-    first = next((str(reason) for reason in reasons if reason), "")
-    if outcome == "ballot" and not first:
-        first = f"{len(decision.get('bids', ()))} window(s) bid"
-    return f"{outcome}: {first}" if first else outcome
-
-
 def _print_summary(out: Console, records: list[dict[str, Any]]) -> None:
     from rich.table import Table
+
+    from biddaemon.store.history import summary_row
 
     rows = [summary_row(record) for record in records]
     table = Table(*rows[0].keys(), title=f"{len(rows)} competition(s)", title_justify="left")

@@ -12,6 +12,7 @@ from biddaemon.cli.application import app
 from biddaemon.cli.common import (
     Requirement,
     configured_inventory,
+    dashboard_token,
     inventory_configuration,
     market_credentials,
     open_engine,
@@ -40,7 +41,7 @@ def run_command(
     settings = prepare(
         database=DatabaseUse.CREATE,
         create_dirs=create_dirs,
-        needs=(market_credentials, configured_inventory),
+        needs=(market_credentials, configured_inventory, dashboard_token),
     )
     from biddaemon.logs import without_rich
 

@@ -32,16 +32,17 @@ from biddaemon.daemon.instance import (
     PostgresAdvisoryLock,
     lock_for,
 )
-from biddaemon.daemon.service import Daemon
+from biddaemon.daemon.service import LOGIN, Daemon
 from biddaemon.errors import ConfigurationError, CredentialsRefused
 from biddaemon.logs import get_logger
 from biddaemon.metrics import BallotStateCollector
-from biddaemon.scheduler import OPPORTUNITIES, build_scheduler
+from biddaemon.scheduler import OPPORTUNITIES, allowed_ages, build_scheduler
 from biddaemon.settings import ENV_PREFIX, Settings
 from biddaemon.store import ballots as store_ballots
-from biddaemon.store import queries
+from biddaemon.store import dashboard_queries, queries
 from biddaemon.store.database import reachable, session_factory
 from biddaemon.store.migrate import connect, current_revision, ensure_current
+from biddaemon.web.http import LiveFacts, PageHandler, lazy_dashboard
 
 log = get_logger(__name__)
 
@@ -64,7 +65,19 @@ def run_daemon(settings: Settings, *, stop: threading.Event | None = None) -> in
         job_summaries=lambda: _job_summaries(factory),
         in_doubt=lambda: _in_doubt(factory),
     )
-    metrics.REGISTRY.register(BallotStateCollector(lambda: _ballot_counts(factory)))
+    metrics.REGISTRY.register(
+        BallotStateCollector(lambda: _ballot_counts(factory), lambda: _unknown_age(factory))
+    )
+    metrics.set_role("starting")
+    pages = lazy_dashboard(
+        settings,
+        factory,
+        LiveFacts(
+            role=lambda: state.role,
+            next_runs=lambda: state.next_runs(),
+            halted=lambda: state.halted(),
+        ),
+    )
     lock = lock_for(engine)
     health: HealthServer | None = None
     try:
@@ -73,8 +86,9 @@ def run_daemon(settings: Settings, *, stop: threading.Event | None = None) -> in
         except AnotherInstanceIsActive:
             if not lock_waits(lock):
                 raise
-            health = _start_health(settings, state)
+            health = _start_health(settings, state, pages)
             state.role = "standby"
+            metrics.set_role("standby")
             metrics.ACTIVE.set(0)
             systemd.notify("READY=1", "STATUS=standby: waiting for the active instance's lock")
             if not lock.acquire(wait=True, stop=stop, heartbeat=systemd.watchdog):
@@ -83,7 +97,7 @@ def run_daemon(settings: Settings, *, stop: threading.Event | None = None) -> in
         with reachable(engine):  # the lock is ours: nobody else migrates while we do
             ensure_current(engine, auto_migrate=settings.auto_migrate)
         if health is None:
-            health = _start_health(settings, state)
+            health = _start_health(settings, state, pages)
         return _run_active(settings, engine, lock, state, stop)
     finally:
         lock.release()
@@ -120,6 +134,7 @@ def _run_active(
     stop: threading.Event,
 ) -> int:
     daemon = Daemon(settings, engine, stop=stop)
+    _publish_job_facts(settings, daemon.factory)
     state.max_age = daemon.health_max_age()
     state.halted = lambda: daemon.halted
     metrics.ACTIVE.set(1)
@@ -133,7 +148,11 @@ def _run_active(
     scheduler = build_scheduler(daemon.scheduled_jobs())
     daemon.on_resume = lambda: _run_now(scheduler, OPPORTUNITIES)
     scheduler.start()
+    state.next_runs = lambda: [
+        (job.id, job.next_run_time) for job in scheduler.get_jobs() if job.id != LOGIN
+    ]
     state.role = "active"
+    metrics.set_role("active")
     systemd.notify("READY=1", "STATUS=active: bidding")
     log.info(
         "biddaemon running",
@@ -163,6 +182,7 @@ def _run_active(
                 systemd.notify("WATCHDOG=1")
     finally:
         state.role = "stopping"
+        metrics.set_role("stopping")
         metrics.ACTIVE.set(0)
         systemd.notify("STOPPING=1")
         log.info("shutting down: no new work is started")
@@ -189,9 +209,9 @@ def _run_now(scheduler: BackgroundScheduler, job_id: str) -> None:
         log.warning("no such scheduled job", job=job_id)
 
 
-def _start_health(settings: Settings, state: HealthState) -> HealthServer:
+def _start_health(settings: Settings, state: HealthState, pages: PageHandler) -> HealthServer:
     try:
-        return HealthServer(settings.health.host, settings.health.port, state).start()
+        return HealthServer(settings.health.host, settings.health.port, state, pages).start()
     except OSError as exc:
         raise ConfigurationError(
             {
@@ -221,6 +241,31 @@ def _job_summaries(factory: sessionmaker[Session]) -> list[queries.JobSummary]:
 def _in_doubt(factory: sessionmaker[Session]) -> list[tuple[str, int, str]]:
     with factory() as session:
         return store_ballots.doubts(session)
+
+
+def _publish_job_facts(settings: Settings, factory: sessionmaker[Session]) -> None:
+    """Each job's allowed age, and its last success as the database knows it: the job-late
+    alert must not wait for the first success after a restart to see an old one."""
+    for job, allowed in allowed_ages(settings).items():
+        metrics.JOB_ALLOWED_AGE.labels(job=job).set(allowed.total_seconds())
+    try:
+        summaries = _job_summaries(factory)
+    except Exception:
+        return  # an old schema: the first successes set the gauges
+    for summary in summaries:
+        if summary.last_success_at is not None:
+            metrics.JOB_LAST_SUCCESS.labels(job=summary.job).set(
+                summary.last_success_at.timestamp()
+            )
+
+
+def _unknown_age(factory: sessionmaker[Session]) -> float | None:
+    try:
+        with factory() as session:
+            since = dashboard_queries.oldest_unknown_since(session)
+    except Exception:
+        return None
+    return (utcnow() - since).total_seconds() if since else None
 
 
 def _ballot_counts(factory: sessionmaker[Session]) -> dict[str, int]:

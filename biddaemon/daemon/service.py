@@ -43,6 +43,7 @@ from biddaemon.scheduler import (
     OPPORTUNITIES,
     RESULTS,
     ScheduledJob,
+    allowed_ages,
     interval_trigger,
     opportunities_trigger,
     results_trigger,
@@ -346,16 +347,7 @@ class Daemon:
 
     def health_max_age(self) -> dict[str, timedelta]:
         """How old each job's last success may be before `/healthz` reports failure."""
-        interval = timedelta(seconds=self.settings.poll.opportunities_interval_seconds)
-        ages = {
-            OPPORTUNITIES: 2 * interval + timedelta(minutes=5),
-            RESULTS: timedelta(hours=25),
-        }
-        if self.settings.inventory.configured:
-            ages[ASSETS] = 2 * timedelta(
-                seconds=self.settings.inventory.sync_interval_seconds
-            ) + timedelta(minutes=5)
-        return ages
+        return allowed_ages(self.settings)
 
     def _login_check(self) -> None:
         try:

@@ -356,6 +356,7 @@ class MarketHttp:
                         platform=self._platform, method=method, route=route_template(url)
                     ).observe(time.monotonic() - sent_at)
         except httpx.TransportError as exc:
+            metrics.MARKET_ERRORS.labels(platform=self._platform, kind="transport").inc()
             raise _AttemptFailed(
                 Failure(
                     method=method,
@@ -367,6 +368,10 @@ class MarketHttp:
                     sent=json if write else None,
                 )
             ) from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            metrics.MARKET_ERRORS.labels(
+                platform=self._platform, kind=str(response.status_code)
+            ).inc()
         log.debug(
             "market call",
             call=f"{method} {_path_of(response.request.url)}",

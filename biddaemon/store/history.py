@@ -1,19 +1,36 @@
-"""The record of what biddaemon decided, sent and got back, per competition (for `history`)."""
+"""The record of what biddaemon decided, sent and got back, per competition.
+
+`competition_history` reads it as plain data and `summary_row` / `main_reason` condense it to
+one line; `biddaemon history` prints both and the dashboard's competition pages render the
+same records, so the terminal and the page never disagree.
+"""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from biddaemon.store.models import Ballot, BidOutcome, Competition, OpportunityObservation
 
+SENT_STATES = ("submitted", "superseded")
+
+
+def competition_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Competition)) or 0
+
 
 def competition_history(
-    session: Session, competition_id: str | None = None
+    session: Session,
+    competition_id: str | None = None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Every competition (or one) with its ballots, bids, decisions and outcomes, as plain data."""
+    """Every competition (or one, or a page of `limit` from `offset`, latest close first) with
+    its ballots, bids, decisions and outcomes, as plain data."""
     query = (
         select(Competition)
         .options(
@@ -25,6 +42,8 @@ def competition_history(
     )
     if competition_id is not None:
         query = query.where(Competition.id == competition_id)
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
     competitions = session.scalars(query).all()
     outcomes: dict[str, BidOutcome] = {
         outcome.market_bid_id: outcome
@@ -136,3 +155,65 @@ def _outcome(outcome: BidOutcome | None) -> dict[str, Any] | None:
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def summary_row(record: dict[str, Any]) -> dict[str, str]:
+    """The one-line view of a competition, from its latest ballot and the bids' outcomes."""
+    ballots = record["ballots"]
+    latest = ballots[-1] if ballots else None
+    bids = latest["bids"] if latest else []
+    mw = sum((Decimal(bid["capacity"]) for bid in bids), Decimal(0))
+    value = sum(
+        (Decimal(bid["capacity"]) * Decimal(bid["rates"].get("availability", 0)) for bid in bids),
+        Decimal(0),
+    )
+    outcomes = [bid["outcome"] for ballot in ballots for bid in ballot["bids"] if bid["outcome"]]
+    accepted = sum(1 for o in outcomes if o["status"] == "accepted")
+    if outcomes:
+        outcome = f"{accepted} accepted, {len(outcomes) - accepted} not"
+    elif latest is not None and latest["state"] in SENT_STATES:
+        outcome = "awaiting results"
+    else:
+        outcome = "-"
+    state = record["status"] or "?"
+    if latest is not None:
+        state += f", ballot {latest['state']}"
+    return {
+        "competition": record["id"],
+        "closes": record["competition_close"] or "?",
+        "state": state,
+        "windows": str(len(bids)),
+        "MW": str(mw),
+        "£/h avail.": str(value.quantize(Decimal("0.01"))),
+        "outcome": outcome,
+        "reason": main_reason(record) + _noted(record),
+    }
+
+
+def _noted(record: dict[str, Any]) -> str:
+    """Points at changes under our ballots and odd results, shown in full with --competition."""
+    noted = len(record.get("events", ())) + len(record.get("unrecorded_observations", ()))
+    return f" ({noted} market change(s) or anomaly(ies) noted)" if noted else ""
+
+
+def main_reason(record: dict[str, Any]) -> str:
+    """The last decision in a few words: what it did and its first reason, if it gave one."""
+    decision = record["last_decision"] or (
+        record["ballots"][-1]["decision"] if record["ballots"] else None
+    )
+    if not decision:
+        return "no decision yet"
+    outcome = str(decision.get("outcome") or "?")
+    reasons = [
+        *decision.get("reasons", ()),
+        *("; ".join(r.get("reasons", ())) for r in decision.get("rejected", ())),
+        *(s.get("reason") for s in decision.get("skipped", ())),
+        *decision.get("notes", ()),
+    ]
+    error = decision.get("error")
+    if error:
+        reasons.insert(0, f"strategy error: {error.get('type')}: {error.get('message')}")
+    first = next((str(reason) for reason in reasons if reason), "")
+    if outcome == "ballot" and not first:
+        first = f"{len(decision.get('bids', ()))} window(s) bid"
+    return f"{outcome}: {first}" if first else outcome

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import exists, func, not_, or_, select
 from sqlalchemy.orm import Session
@@ -89,9 +89,16 @@ def _accepted_window() -> object:
 
 
 def held_rows(
-    session: Session, competition_id: str | None = None
+    session: Session,
+    competition_id: str | None = None,
+    *,
+    overlapping: tuple[date, date] | None = None,
 ) -> list[tuple[int, str, Allocation]]:
-    """(ballot id, competition id, allocation) of every promise still held: one query."""
+    """(ballot id, competition id, allocation) of every promise still held: one query.
+
+    `overlapping` (first day, day after the last) keeps the promises whose service period
+    meets those days (the dashboard's week), so a year of history is not read to draw one.
+    """
     query = (
         select(Ballot.id, Ballot.competition_id, Allocation)
         .join(Ballot, Ballot.id == Allocation.ballot_id)
@@ -102,6 +109,9 @@ def held_rows(
     )
     if competition_id is not None:
         query = query.where(Ballot.competition_id == competition_id)
+    if overlapping is not None:
+        first, after = overlapping
+        query = query.where(Allocation.start_date < after, Allocation.end_date > first)
     return [
         (ballot_id, competition_id, row)
         for ballot_id, competition_id, row in session.execute(query)

@@ -41,13 +41,14 @@ def job_summaries(session: Session) -> list[JobSummary]:
             last_started_at=run.started_at,
             last_finished_at=run.finished_at,
             last_error=run.error,
-            last_success_at=_aware(successes.get(run.job)),
+            last_success_at=aware(successes.get(run.job)),
         )
         for run in runs
     ]
 
 
-def _aware(value: datetime | str | None) -> datetime | None:
+def aware(value: datetime | str | None) -> datetime | None:
+    """An aggregate's datetime as an aware UTC one."""
     # func.max() bypasses the column type on SQLite, so re-apply its UTC rule.
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
