@@ -7,7 +7,7 @@ weekday / weekend / every-day patterns, windows of one to four hours starting on
 Capacity is frozen too: 20 accepted windows of closed competitions, each holding the six largest
 assets of an area (five whole, one half: the engine allocates largest first). `--scattered`
 draws each competition's assets at random from the whole fleet instead: no two assets alike, the
-worst case for the pooling of `programme._pools` (try it with fewer competitions). Prints the model
+worst case for the pooling of `model._pools` (try it with fewer competitions). Prints the model
 size and the solve time (goal: under 5 s on the development machine), split into building the model
 and HiGHS.
 
