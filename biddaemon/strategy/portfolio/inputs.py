@@ -36,7 +36,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from biddaemon.strategy.acceptance import AcceptanceModel, price_ratio
 from biddaemon.strategy.base import CycleInputs
 from biddaemon.strategy.guide_price import floor_for
-from biddaemon.strategy.portfolio.programme import Eligibility, Level, Problem, Slot
+from biddaemon.strategy.portfolio.problem import Eligibility, Level, Problem, Slot
 from biddaemon.strategy.portfolio.value import value_per_mw, window_hours
 from biddaemon.strategy.sizing import bidding_assets
 from biddaemon.strategy.snapshot import AssetSpec, Commitment, StrategyInput

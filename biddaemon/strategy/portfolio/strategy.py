@@ -34,7 +34,6 @@ from biddaemon.strategy.base import (
     WindowOutcome,
 )
 from biddaemon.strategy.guide_price import GuidePriceStrategy
-from biddaemon.strategy.portfolio import programme
 from biddaemon.strategy.portfolio.inputs import LevelPrice, build_problem
 from biddaemon.strategy.sizing import Fleet
 from biddaemon.strategy.snapshot import StrategyInput
@@ -70,6 +69,8 @@ class PortfolioStrategy:
         self._plan = None
         if not cycle.competitions:
             return
+        from biddaemon.strategy.portfolio import programme  # numpy and HiGHS: only when planning
+
         problem, prices = build_problem(cycle)
         limit = cycle.competitions[0].settings.portfolio_time_limit_seconds
         try:
