@@ -167,7 +167,6 @@ def _basis(
     }
     if price.ratio is not None:
         basis["price_ratio"] = price.ratio.quantize(Decimal("0.0001"))
-    for rate in price.rates:
-        guide = snapshot.competition.guide_price(rate)  # type: ignore[arg-type]
-        basis[f"{rate}_guide_price"] = guide
+    for rate in snapshot.competition.required_rates or ():
+        basis[f"{rate}_guide_price"] = snapshot.competition.guide_price(rate)
     return basis
