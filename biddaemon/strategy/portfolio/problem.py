@@ -38,7 +38,7 @@ class Level:
     window_id: str
     level: int
     rates: Mapping[str, Decimal]
-    value_per_mw: Decimal  # GBP per MW if accepted (price x hours: `portfolio.value`)
+    value_per_mw: Decimal  # GBP per MW if accepted (`portfolio.value`, as `bidding.value`)
     probability: Decimal  # P(accepted) in [0, 1]
     cumulative_cap_mw: Decimal | None = None  # our MW at levels <= this one may not exceed it
 

@@ -3,13 +3,14 @@
 With a limited fleet and many overlapping competitions, first come first served lets the first
 competitions take the capacity and prices every window alike. Portfolio instead sees every open
 competition of the cycle at once (`plan_cycle`), and solves one programme (`programme`): MW per
-window, asset and price level (`BIDDAEMON_STRATEGY__PORTFOLIO_PRICE_LEVELS`, fractions of the
-guide price, never below the rate's floor), maximising the expected value (price x hours the
-window runs x P(accepted) from the acceptance model), never promising an asset's MW twice at any
-instant, frozen promises included. `propose` then returns, per window, one bid per price level
-with MW in it (a Piclo split bid); a window the plan leaves empty is skipped, withdrawing an
-earlier bid there (its MW were planned elsewhere). The engine allocates the bids over the assets
-itself and validates every ballot, so a bug here cannot send an invalid one.
+window, asset and price level (`BIDDAEMON_STRATEGY__PORTFOLIO_PRICE_LEVELS`, fractions of the guide
+price, never below the rate's floor), maximising the expected value (the accepted value of
+`bidding.value`, availability x hours the window runs plus the service fee, mirrored in
+`portfolio.value`, x P(accepted) from the acceptance model), never promising an asset's MW twice at
+any instant, frozen promises included. `propose` then returns, per window, one bid per price level
+with MW in it (a Piclo split bid); a window the plan leaves empty is skipped, withdrawing an earlier
+bid there (its MW were planned elsewhere). The engine allocates the bids over the assets itself and
+validates every ballot, so a bug here cannot send an invalid one.
 
 Falls back to guide-price (`BIDDAEMON_STRATEGY__PRICE_FRACTION`), logged with the reason, for
 the whole cycle when the solve fails (HiGHS raises, the problem is infeasible, an error status)
