@@ -7,7 +7,7 @@ weekday / weekend / every-day patterns, windows of one to four hours starting on
 Capacity is frozen too: 20 accepted windows of closed competitions, each holding the six largest
 assets of an area (five whole, one half: the engine allocates largest first). `--scattered`
 draws each competition's assets at random from the whole fleet instead: no two assets alike, the
-worst case for the pooling of `programme._pools` (try it with fewer competitions). Prints the model
+worst case for the pooling of `model._pools` (try it with fewer competitions). Prints the model
 size and the solve time (goal: under 5 s on the development machine), split into building the model
 and HiGHS.
 
@@ -25,7 +25,7 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 
 from biddaemon.strategy.portfolio import programme
-from biddaemon.strategy.portfolio.programme import Eligibility, Level, Problem, Slot
+from biddaemon.strategy.portfolio.programme import Eligibility, Level, Problem, Rule, Slot
 from biddaemon.strategy.snapshot import Commitment, Schedule
 
 PATTERNS = (
@@ -45,6 +45,7 @@ def make_problem(
     *,
     scattered: bool = False,
     held: int = 20,
+    rule: Rule = "instant",
 ) -> Problem:
     rng = random.Random(seed)
     capacity = {f"flex:a{n:04d}": Decimal(rng.randint(500, 5000)) / 1000 for n in range(fleet)}
@@ -69,7 +70,8 @@ def make_problem(
             )  # fmt: skip
             hours = Decimal(length) / 60 * (end - start).days
             wid = f"{cid}-w{w:02d}"
-            slots.append(Slot(cid, wid, schedule, hours, Decimal(rng.randint(1, 40))))
+            need = Decimal(rng.randint(1, 40))
+            slots.append(Slot(cid, wid, schedule, hours, need, order=len(slots)))
             for level in range(levels):
                 fraction = Decimal("0.80") + Decimal("0.085") * level
                 price = (guide * fraction).quantize(Decimal("0.01"))
@@ -92,7 +94,9 @@ def make_problem(
                 capacity[asset] if number < 5 else (capacity[asset] / 2).quantize(Decimal("0.001"))
             )
             frozen.append(Commitment(asset, f"held{n}", f"held{n}-w", schedule, part))
-    return Problem(tuple(slots), tuple(level_rows), tuple(eligibility), capacity, tuple(frozen))
+    return Problem(
+        tuple(slots), tuple(level_rows), tuple(eligibility), capacity, tuple(frozen), rule
+    )
 
 
 def main() -> None:
@@ -105,6 +109,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument(
+        "--rule",
+        choices=("engine", "instant"),
+        default="instant",
+        help="the exact capacity rule (the strategy's and the limit's), or the engine's",
+    )
+    parser.add_argument(
         "--scattered",
         action="store_true",
         help="each competition qualifies a random sample of the fleet (no two assets alike)",
@@ -115,13 +125,14 @@ def main() -> None:
     args = parser.parse_args()
     problem = make_problem(
         args.competitions, args.windows, args.assets, args.fleet, args.levels, args.seed,
-        scattered=args.scattered, held=args.held,
+        scattered=args.scattered, held=args.held, rule=args.rule,
     )  # fmt: skip
     solution = programme.solve(problem, time_limit_seconds=args.time_limit)
     offered = sum(solution.mw.values(), Decimal(0))
     print(
         f"portfolio solve: {args.competitions} competitions x {args.windows} windows x "
-        f"{args.assets} assets each (fleet {args.fleet}) x {args.levels} levels"
+        f"{args.assets} assets each (fleet {args.fleet}) x {args.levels} levels, "
+        f"rule {args.rule}"
     )
     print(
         f"  model: {solution.rows} rows, {solution.columns} columns, {solution.nonzeros} nonzeros"

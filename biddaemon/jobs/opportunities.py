@@ -38,9 +38,7 @@ from biddaemon.markets.piclo import Ballot as MarketBallot
 from biddaemon.markets.piclo import (
     BiddingOpportunity,
     Competition,
-    FlexAsset,
     PicloClient,
-    PlannedAsset,
 )
 from biddaemon.settings import Settings
 from biddaemon.store import ballots as store_ballots
@@ -124,12 +122,9 @@ class OpportunitiesCycle:
             self._posts = posts
             decisions: Iterable[Read] = ahead
             if planner is not None and acceptance is not None:  # it sees everything first
+                margin = self.settings.safety_margin
                 decisions = plan_first(
-                    planner,
-                    ahead,
-                    self._planned_input,
-                    acceptance=acceptance,
-                    safety_margin=self.settings.safety_margin,
+                    planner, ahead, self._planned_input, acceptance=acceptance, safety_margin=margin
                 )
             try:
                 for opportunity, outcome in decisions:
@@ -207,8 +202,6 @@ class OpportunitiesCycle:
         competition = reads.competition
         now = utcnow()
         check_storable(competition)
-        flex = list(reads.flex)
-        planned = list(reads.planned)
         listing = list(reads.ballots)
         stored = self._settle(competition, listing, now)
         active = active_ballot(listing, competition_id)
@@ -220,7 +213,7 @@ class OpportunitiesCycle:
             ),
         )
         try:
-            snapshot = self._input(competition, flex, planned, active, now)
+            snapshot = self._input(reads, active, now)
             decision = decide(
                 self.strategy,
                 snapshot,
@@ -261,31 +254,19 @@ class OpportunitiesCycle:
         self._posts.start(competition_id, saved.ballot_id, assets)  # reported once settled
 
     def _input(
-        self,
-        competition: Competition,
-        flex: list[FlexAsset],
-        planned: list[PlannedAsset],
-        active: MarketBallot | None,
-        now: datetime,
+        self, reads: CompetitionReads, active: MarketBallot | None, now: datetime
     ) -> StrategyInput:
         return strategy_input(
-            competition,
-            flex,
-            planned,
-            active,
-            commitments=self._ledger.held_for(competition.id),
-            settings=self.settings.strategy,
-            now=now,
-            energy_mwh_by_ref=self._energy,
-            inventory_by_ref=self._inventory,
-        )
+            reads.competition, reads.flex, reads.planned, active,
+            commitments=self._ledger.held_for(reads.competition.id),
+            settings=self.settings.strategy, now=now,
+            energy_mwh_by_ref=self._energy, inventory_by_ref=self._inventory,
+        )  # fmt: skip
 
     def _planned_input(self, reads: CompetitionReads) -> StrategyInput:
         """A competition's input as its decision will build it, for `plan_cycle`."""
         active = active_ballot(list(reads.ballots), reads.competition.id)
-        return self._input(
-            reads.competition, list(reads.flex), list(reads.planned), active, utcnow()
-        )
+        return self._input(reads, active, utcnow())
 
     def _skip(self, report: OpportunitiesReport, competition_id: str, reason: str) -> None:
         report.skipped[competition_id] = reason

@@ -194,3 +194,11 @@ def test_price_levels_are_read_sorted_and_checked() -> None:
         StrategySettings(portfolio_time_limit_seconds=0)
     assert timedelta(seconds=StrategySettings().portfolio_time_limit_seconds) > timedelta(0)
     assert isinstance(StrategySettings().price_levels[0], Decimal)
+
+
+def test_loading_the_strategies_does_not_load_numpy_or_highs() -> None:
+    """Guide-price users never pay for the solver: it is imported by the first plan."""
+    from tests.test_startup_imports import loaded_after
+
+    statement = "from biddaemon.strategy import load_strategy"
+    assert loaded_after(statement, ("numpy", "highspy")) == []

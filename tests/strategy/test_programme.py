@@ -3,6 +3,7 @@ what it says when HiGHS fails, runs out of time or reports an error status."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, time
 from decimal import Decimal
 
@@ -190,3 +191,20 @@ def test_a_big_problem_with_a_tiny_time_limit_stops_at_the_limit() -> None:
     assert solution.status == "time_limit"
     assert solution.mw == {}
     assert solution.rows > 1000
+
+
+def test_the_engine_rule_sums_every_overlapping_window_decided_before() -> None:
+    """The same trio as above under the engine's check: each later window counts the earlier
+    ones it overlaps in full, so 5 MW in all (the exact rule allows 7.5)."""
+    exact = problem(
+        {
+            "w1": (schedule(days=frozenset({"mon", "tue"})), "5", "10"),
+            "w2": (schedule(days=frozenset({"tue", "wed"})), "5", "10"),
+            "w3": (schedule(days=frozenset({"wed", "mon"})), "5", "10"),
+        }
+    )
+    ordered = tuple(replace(slot, order=n) for n, slot in enumerate(exact.slots))
+    engine = replace(exact, slots=ordered, rule="engine")
+    solution = programme.solve(engine, time_limit_seconds=5)
+    assert solution.status == "optimal"
+    assert sum(solution.mw.values()) == D("5.000")

@@ -3,13 +3,14 @@
 With a limited fleet and many overlapping competitions, first come first served lets the first
 competitions take the capacity and prices every window alike. Portfolio instead sees every open
 competition of the cycle at once (`plan_cycle`), and solves one programme (`programme`): MW per
-window, asset and price level (`BIDDAEMON_STRATEGY__PORTFOLIO_PRICE_LEVELS`, fractions of the
-guide price, never below the rate's floor), maximising the expected value (price x hours the
-window runs x P(accepted) from the acceptance model), never promising an asset's MW twice at any
-instant, frozen promises included. `propose` then returns, per window, one bid per price level
-with MW in it (a Piclo split bid); a window the plan leaves empty is skipped, withdrawing an
-earlier bid there (its MW were planned elsewhere). The engine allocates the bids over the assets
-itself and validates every ballot, so a bug here cannot send an invalid one.
+window, asset and price level (`BIDDAEMON_STRATEGY__PORTFOLIO_PRICE_LEVELS`, fractions of the guide
+price, never below the rate's floor), maximising the expected value (the accepted value of
+`bidding.value`, availability x hours the window runs plus the service fee, mirrored in
+`portfolio.value`, x P(accepted) from the acceptance model), never promising an asset's MW twice at
+any instant, frozen promises included. `propose` then returns, per window, one bid per price level
+with MW in it (a Piclo split bid); a window the plan leaves empty is skipped, withdrawing an earlier
+bid there (its MW were planned elsewhere). The engine allocates the bids over the assets itself and
+validates every ballot, so a bug here cannot send an invalid one.
 
 Falls back to guide-price (`BIDDAEMON_STRATEGY__PRICE_FRACTION`), logged with the reason, for
 the whole cycle when the solve fails (HiGHS raises, the problem is infeasible, an error status)
@@ -34,7 +35,6 @@ from biddaemon.strategy.base import (
     WindowOutcome,
 )
 from biddaemon.strategy.guide_price import GuidePriceStrategy
-from biddaemon.strategy.portfolio import programme
 from biddaemon.strategy.portfolio.inputs import LevelPrice, build_problem
 from biddaemon.strategy.sizing import Fleet
 from biddaemon.strategy.snapshot import StrategyInput
@@ -70,6 +70,8 @@ class PortfolioStrategy:
         self._plan = None
         if not cycle.competitions:
             return
+        from biddaemon.strategy.portfolio import programme  # numpy and HiGHS: only when planning
+
         problem, prices = build_problem(cycle)
         limit = cycle.competitions[0].settings.portfolio_time_limit_seconds
         try:
@@ -166,7 +168,6 @@ def _basis(
     }
     if price.ratio is not None:
         basis["price_ratio"] = price.ratio.quantize(Decimal("0.0001"))
-    for rate in price.rates:
-        guide = snapshot.competition.guide_price(rate)  # type: ignore[arg-type]
-        basis[f"{rate}_guide_price"] = guide
+    for rate in snapshot.competition.required_rates or ():
+        basis[f"{rate}_guide_price"] = snapshot.competition.guide_price(rate)
     return basis

@@ -1,19 +1,18 @@
-"""What an accepted MW in a window is worth: price x hours the window runs, one definition.
+"""What an accepted MW in a window is worth to the portfolio: the demo's and dashboard's value.
 
-The portfolio strategy maximises it (times the probability of acceptance) and the backtest sums
-it over accepted bids, so both use these functions.
+The one definition of an accepted bid's value is `biddaemon.bidding.value` (the demo's summary,
+the dashboard, the backtest and its limit): availability pays its rate (GBP/MW/h) over every hour
+the window runs in its service period, plus the service fee (GBP/MW) once; utilisation pays only
+when dispatched, which nothing here knows about, so it is left out. A strategy may not import
+`bidding`, so the same arithmetic is here (a test holds the two equal).
 
-- `window_hours`: the hours the window runs over its service period: the days in
-  [start_date, end_date) on one of its weekdays, times the length of one occurrence on the GB
-  wall clock (an end at or before the start crosses midnight; equal times are 24 hours). Bank
-  holidays are counted as running days: there is no bank-holiday calendar in the snapshot, and
-  the difference is a day or two a year.
-- `value_per_mw`: the bid's rates summed, times the hours. For every competition type the same
-  rule: `availability` (GBP/MW/h held available), `utilisation` (GBP/MWh, valued as if the whole
-  window were delivered: the most it can earn), `availability_utilisation` (both rates, so the
-  availability payment plus the most the utilisation could earn) and `service_fee` (GBP/MW/h).
-  Utilisation is an upper bound: the sandbox does not dispatch, so there is no better estimate
-  of how much of a window is called.
+- `window_hours`: the days in [start_date, end_date) on one of the window's weekdays, times the
+  length of one occurrence on the GB wall clock (an end at or before the start crosses
+  midnight; equal times are 24 hours). Bank holidays count as running days, as there.
+- `accepted_value_per_mw`: that value for one MW.
+- `value_per_mw`: what the programme maximises: the accepted value, plus a token for the
+  utilisation rate (`UTILISATION_TOKEN` of rate x hours), so that capacity worth nothing
+  elsewhere is still offered into utilisation windows, without ever displacing availability.
 """
 
 from __future__ import annotations
@@ -21,9 +20,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
+from typing import Final
 
 from biddaemon.strategy.snapshot import DAYS, Schedule
 
+UTILISATION_TOKEN: Final = Decimal("0.0001")
 _SECONDS_PER_HOUR = Decimal(3600)
 
 
@@ -53,6 +54,19 @@ def window_hours(schedule: Schedule) -> Decimal:
     return occurrence_hours(schedule) * running_days(schedule)
 
 
+def accepted_value_per_mw(rates: Mapping[str, Decimal], hours: Decimal) -> Decimal:
+    """GBP one accepted MW earns at `rates` over `hours`: availability x hours + service fee."""
+    value = Decimal(0)
+    if (availability := rates.get("availability")) is not None:
+        value += availability * hours
+    if (fee := rates.get("service_fee")) is not None:
+        value += fee
+    return value
+
+
 def value_per_mw(rates: Mapping[str, Decimal], hours: Decimal) -> Decimal:
-    """GBP an accepted MW earns at `rates` over `hours` (module docstring)."""
-    return sum(rates.values(), Decimal(0)) * hours
+    """What the programme maximises per accepted MW (module docstring)."""
+    value = accepted_value_per_mw(rates, hours)
+    if (utilisation := rates.get("utilisation")) is not None:
+        value += UTILISATION_TOKEN * utilisation * hours
+    return value
