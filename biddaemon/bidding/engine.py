@@ -24,27 +24,25 @@ Everything decided, skipped or reduced goes into the decision record.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Sequence
 from datetime import timedelta
 from decimal import Decimal
-from functools import lru_cache
-from operator import attrgetter
 from typing import Any
 
 from biddaemon.bidding import rules
-from biddaemon.bidding.allocation import AssetKey, AssetShare, Fleet, WindowAllocator
+from biddaemon.bidding.allocation import AssetShare, Fleet, WindowAllocator
+from biddaemon.bidding.assets import select_assets
 from biddaemon.bidding.fingerprint import both_fingerprints, content_fingerprint
 from biddaemon.bidding.holdings import Collected, Holdings
-from biddaemon.bidding.outages import WindowOutages, window_outages
+from biddaemon.bidding.outages import window_outages
 from biddaemon.bidding.overlap import pattern
-from biddaemon.bidding.plan import BallotPlan, BidSource, Decision, PlannedBid
-from biddaemon.bidding.record import RECORD_VERSION, jsonable, window_entry
-from biddaemon.strategy.base import Proposal, ProposedBid, Skip, Strategy
+from biddaemon.bidding.plan import BallotPlan, Decision, PlannedBid
+from biddaemon.bidding.record import RECORD_VERSION, competition_entry, jsonable, window_entry
+from biddaemon.bidding.reductions import nothing_left, shortfall
+from biddaemon.bidding.validation import Candidate, validate_window
+from biddaemon.strategy.base import Proposal, Skip, Strategy
 from biddaemon.strategy.snapshot import (
-    RATE_TYPES,
     AssetSpec,
-    PreviousBid,
     StrategyInput,
     WindowSpec,
 )
@@ -74,20 +72,6 @@ def decide(
     return _Deciding(
         strategy, snapshot, safety_margin, allow_overbooking, holdings, ignored_holders
     ).run()
-
-
-@dataclass(slots=True)
-class _Candidate:
-    """A bid that passed the rules, before allocation."""
-
-    capacity: Decimal
-    rates: dict[str, Decimal]
-    max_runtime: timedelta | None
-    source: BidSource
-    proposed_capacity: object
-    proposed_rates: Mapping[str, object]
-    basis: Mapping[str, object]
-    adjustments: list[str] = field(default_factory=list)
 
 
 class _Deciding:
@@ -175,57 +159,11 @@ class _Deciding:
     # Assets and strategy
 
     def _select_assets(self) -> tuple[tuple[AssetSpec, ...], str | None]:
-        previous = self.snapshot.previous
-        excluded: list[dict[str, str]] = []
-        if previous is not None:
-            capacity_by_key: dict[AssetKey, Decimal] = {
-                a.key: a.capacity for a in self.snapshot.assets
-            }
-            problem = rules.previous_assets_still_qualify(previous.asset_keys, capacity_by_key)
-            keys = previous.asset_keys
-            included = tuple(a for a in self.snapshot.assets if a.key in keys)
-            for asset in self.snapshot.assets:
-                if asset.key not in keys:
-                    excluded.append(
-                        {
-                            "kind": asset.kind,
-                            "id": asset.id,
-                            "reason": "not in the active ballot, whose asset set a "
-                            "resubmission must keep",
-                        }
-                    )
-        else:
-            included = tuple(
-                a for a in self.snapshot.assets if a.capacity > 0 and not a.offers_nothing
-            )
-            for asset in self.snapshot.assets:
-                if asset.capacity > 0 and asset.offers_nothing:
-                    excluded.append(
-                        {
-                            "kind": asset.kind,
-                            "id": asset.id,
-                            "reason": f"{asset.status} in the inventory: offers nothing",
-                        }
-                    )
-                elif asset.capacity <= 0:
-                    excluded.append(
-                        {
-                            "kind": asset.kind,
-                            "id": asset.id,
-                            "reason": "no capacity in the need direction",
-                        }
-                    )
-            problem = rules.has_assets(included)
-        included = tuple(sorted(included, key=_asset_key))
-        self.out_assets = tuple(a for a in included if a.outages or a.offers_nothing)
-        self.included_capacity = sum([a.capacity for a in included], ZERO)
-        self.assets_entry = {
-            "flex": [a.id for a in included if a.kind == "flex"],
-            "planned": [a.id for a in included if a.kind == "planned"],
-            "capacity": jsonable(self.included_capacity),
-            "excluded": excluded,
-        }
-        return included, problem
+        selection = select_assets(self.snapshot)
+        self.out_assets = selection.out
+        self.included_capacity = selection.capacity
+        self.assets_entry = selection.record
+        return selection.included, selection.problem
 
     def _ask_strategy(self) -> list[object] | str:
         try:
@@ -271,12 +209,12 @@ class _Deciding:
         required: tuple[str, ...],
         included_capacity: Decimal,
         carried_problems: list[str],
-    ) -> list[_Candidate]:
+    ) -> list[Candidate]:
         previous = self.snapshot.previous
         previous_bids = previous.bids_for(window.id) if previous is not None else ()
 
         if isinstance(outcome, Proposal):
-            candidates, problems = _validate(
+            candidates, problems = validate_window(
                 window, outcome.bids, required, included_capacity, "proposed"
             )
             if not problems:
@@ -300,7 +238,7 @@ class _Deciding:
 
         if not previous_bids:
             return []
-        candidates, problems = _validate(
+        candidates, problems = validate_window(
             window, previous_bids, required, included_capacity, "carried"
         )
         if problems:
@@ -314,7 +252,7 @@ class _Deciding:
     def _allocate(
         self,
         window: WindowSpec,
-        candidates: list[_Candidate],
+        candidates: list[Candidate],
         fleet: Fleet,
         shared: Holdings | None,
         own: Holdings,
@@ -341,10 +279,10 @@ class _Deciding:
             if out is not None and out.reasons:
                 reductions.extend(out.reasons)
             if allocated < candidate.capacity:
-                reductions.append(_shortfall(candidate.capacity, allocated, available, out))
+                reductions.append(shortfall(candidate.capacity, allocated, available, out))
             if allocated <= 0:
                 self.skipped.append(
-                    {"window_id": window.id, "reason": _nothing_left(candidate, out)}
+                    {"window_id": window.id, "reason": nothing_left(candidate, out)}
                 )
                 continue
             self.bid_entries.append(
@@ -431,15 +369,7 @@ class _Deciding:
             "version": RECORD_VERSION,
             "outcome": outcome,
             "reasons": reasons,
-            "competition": {
-                "id": competition.id,
-                "type": competition.type,
-                "need_direction": competition.need_direction,
-                "status": competition.status,
-                "competition_open": jsonable(competition.competition_open),
-                "competition_close": jsonable(competition.competition_close),
-                "guide_prices": {t: jsonable(competition.guide_price(t)) for t in RATE_TYPES},
-            },
+            "competition": competition_entry(competition),
             "decided_at": jsonable(self.snapshot.now),
             "strategy": self.strategy_name,
             "safety_margin": jsonable(self.margin),
@@ -457,45 +387,6 @@ class _Deciding:
         }
 
 
-_asset_key = attrgetter("key")
-
-
-def _shortfall(
-    wanted: Decimal, allocated: Decimal, available: Decimal, out: WindowOutages | None
-) -> str:
-    if out is not None and out.entries:
-        return (
-            f"reduced from {wanted} to {allocated} MW: only {available} MW of the ballot's assets "
-            "is available, net of the inventory's planned outages and maintenance and of what "
-            "overlapping windows already hold (of other competitions, or earlier in this ballot)"
-        )
-    return (
-        f"reduced from {wanted} to {allocated} MW: only {available} MW "
-        "of the ballot's assets is not already held by overlapping windows "
-        "(of other competitions, or earlier in this ballot)"
-    )
-
-
-def _nothing_left(candidate: _Candidate, out: WindowOutages | None) -> str:
-    if out is not None and out.entries:
-        return (
-            f"no capacity left: all {candidate.capacity} MW of the bid is out (the inventory's "
-            "planned outages and maintenance: " + "; ".join(out.reasons) + ") or already held by "
-            "overlapping windows (of other competitions, or earlier in this ballot)"
-        )
-    return (
-        f"no capacity left: all {candidate.capacity} MW of the bid is "
-        "already held by overlapping windows (of other competitions, or earlier "
-        "in this ballot)"
-    )
-
-
-@lru_cache(maxsize=4096)
-def _runtime_problem(runtime: timedelta) -> str | None:
-    """`rules.runtime_well_formed`, once per runtime: every window of a fleet shares one."""
-    return rules.runtime_well_formed(runtime)
-
-
 def _share_entry(share: AssetShare) -> dict[str, str]:
     return {"kind": share.kind, "asset_id": share.asset_id, "capacity": format(share.capacity, "f")}
 
@@ -506,107 +397,3 @@ def _strategy_name(strategy: Strategy) -> str:
     except Exception:
         name = None
     return name if isinstance(name, str) and name else type(strategy).__name__
-
-
-def _validate(
-    window: WindowSpec,
-    bids: Sequence[ProposedBid | PreviousBid] | object,
-    required: tuple[str, ...],
-    included_capacity: Decimal,
-    source: BidSource,
-) -> tuple[list[_Candidate], list[str]]:
-    """Quantise and check one window's bids; any problem rejects them all (a split bid is one
-    offer)."""
-    if not isinstance(bids, tuple | list) or not bids:
-        return [], ["a proposal needs at least one bid"]
-    candidates: list[_Candidate] = []
-    problems: list[str] = []
-    for number, bid in enumerate(bids, start=1):
-        label = f"bid {number}" if len(bids) > 1 else "bid"
-        expected = ProposedBid if source == "proposed" else PreviousBid
-        if not isinstance(bid, expected):
-            problems.append(f"{label}: a {type(bid).__name__} is not a {expected.__name__}")
-            continue
-        candidate, bid_problems = _validate_bid(bid, required, source)
-        problems.extend(f"{label}: {p}" for p in bid_problems)
-        if candidate is not None:
-            candidates.append(candidate)
-    if problems:
-        return [], problems
-    total = sum((c.capacity for c in candidates), ZERO)
-    for problem in (
-        rules.within_capacity_required(window, total),
-        rules.within_asset_capacity(window, total, included_capacity),
-    ):
-        if problem is not None:
-            problems.append(problem)
-    return ([], problems) if problems else (candidates, [])
-
-
-def _validate_bid(
-    bid: ProposedBid | PreviousBid, required: tuple[str, ...], source: BidSource
-) -> tuple[_Candidate | None, list[str]]:
-    problems: list[str] = []
-    adjustments: list[str] = []
-
-    capacity: Decimal | None = None
-    problem = rules.is_decimal(bid.capacity, "capacity")
-    if problem is None:
-        problem = rules.capacity_positive(bid.capacity)
-    if problem is None:
-        capacity = rules.quantise_capacity(bid.capacity)
-        if capacity != bid.capacity:
-            adjustments.append(f"capacity rounded down from {bid.capacity} to {capacity} MW")
-    else:
-        problems.append(problem)
-
-    rates: dict[str, Decimal] = {}
-    problem = (
-        rules.exact_rate_types(bid.rates, required)
-        if isinstance(bid.rates, Mapping)
-        else "rates must be a mapping of rate type to Decimal"
-    )
-    if problem is not None:
-        problems.append(problem)
-    else:
-        for rate_type in required:
-            value = bid.rates[rate_type]
-            problem = rules.is_decimal(value, f"{rate_type} rate")
-            if problem is None:
-                problem = rules.price_positive(rate_type, value)
-            if problem is not None:
-                problems.append(problem)
-                continue
-            rates[rate_type] = rules.quantise_price(value)
-            if rates[rate_type] != value:
-                adjustments.append(f"{rate_type} rate rounded from {value} to {rates[rate_type]}")
-
-    runtime = bid.max_runtime
-    if type(runtime) is timedelta:
-        problem = _runtime_problem(runtime)
-    else:
-        problem = rules.runtime_well_formed(runtime)
-    if problem is not None:
-        problems.append(problem)
-    elif runtime is not None:
-        whole = rules.quantise_runtime(runtime)
-        if whole != runtime:
-            adjustments.append(f"max_runtime truncated from {runtime} to {whole}")
-        runtime = whole
-
-    if problems or capacity is None:
-        return None, problems
-    basis = bid.basis if isinstance(bid, ProposedBid) else {"carried_from_bid": bid.market_bid_id}
-    return (
-        _Candidate(
-            capacity=capacity,
-            rates=rates,
-            max_runtime=runtime,
-            source=source,
-            proposed_capacity=bid.capacity,
-            proposed_rates=bid.rates,
-            basis=basis if isinstance(basis, Mapping) else {},
-            adjustments=adjustments,
-        ),
-        [],
-    )

@@ -38,7 +38,14 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from biddaemon.bidding.rules import format_runtime
-from biddaemon.strategy.snapshot import DAYS, Commitment, Schedule, WindowSpec
+from biddaemon.strategy.snapshot import (
+    DAYS,
+    RATE_TYPES,
+    Commitment,
+    CompetitionSnapshot,
+    Schedule,
+    WindowSpec,
+)
 
 RECORD_VERSION: Final = 2
 _NO_TIME: Final = timedelta(0)
@@ -133,3 +140,16 @@ def commitments_from_record(record: Mapping[str, Any]) -> tuple[Commitment, ...]
                 )
             )
     return tuple(found)
+
+
+def competition_entry(competition: CompetitionSnapshot) -> dict[str, Any]:
+    """The competition as decided on: its type, status, times and guide prices."""
+    return {
+        "id": competition.id,
+        "type": competition.type,
+        "need_direction": competition.need_direction,
+        "status": competition.status,
+        "competition_open": jsonable(competition.competition_open),
+        "competition_close": jsonable(competition.competition_close),
+        "guide_prices": {t: jsonable(competition.guide_price(t)) for t in RATE_TYPES},
+    }

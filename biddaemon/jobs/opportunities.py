@@ -23,6 +23,7 @@ from biddaemon.errors import BadMarketData, OperatorActionRequired, RejectedByMa
 from biddaemon.jobs.ballot_body import request_body
 from biddaemon.jobs.ballot_posts import BallotPosts, Posted
 from biddaemon.jobs.cycle_plan import Read, load_acceptance, plan_first
+from biddaemon.jobs.listing import log_changes, record_listing
 from biddaemon.jobs.market_reads import (
     CompetitionReads,
     GatedMarket,
@@ -44,20 +45,18 @@ from biddaemon.settings import Settings
 from biddaemon.store import ballots as store_ballots
 from biddaemon.store.ballots import landing_horizon
 from biddaemon.store.competitions import (
-    bid_into_but_not_listed,
     check_storable,
-    record_observation,
     save_competition,
     save_decision,
 )
 from biddaemon.store.database import transaction
 from biddaemon.store.fleet import energy_by_ref, inventory_by_ref
-from biddaemon.store.ledger import Ledger, held_elsewhere
+from biddaemon.store.ledger import Ledger
 from biddaemon.store.models import (
     BallotState,
 )
 from biddaemon.strategy.base import PlansCycle, Strategy
-from biddaemon.strategy.snapshot import Commitment, InventoryFacts, StrategyInput, WindowSpec
+from biddaemon.strategy.snapshot import InventoryFacts, StrategyInput, WindowSpec
 
 log = get_logger(__name__)
 
@@ -97,7 +96,9 @@ class OpportunitiesCycle:
         report.opportunities = len(opportunities)
         for error in unreadable:
             self._skip(report, error.competition_id or "(unreadable entry)", str(error))
-        self._record_observations(opportunities, report)
+        record_listing(
+            self.factory, self.client, opportunities, report, stop=self.stop, dry_run=self.dry_run
+        )
         planner = self.strategy if isinstance(self.strategy, PlansCycle) else None
         with self.factory() as session:
             self._ledger = Ledger.load(session, utcnow(), self.settings.safety_margin)
@@ -274,59 +275,11 @@ class OpportunitiesCycle:
 
     # -- persistence --------------------------------------------------------------------
 
-    def _record_observations(
-        self, opportunities: list[BiddingOpportunity], report: OpportunitiesReport
-    ) -> None:
-        """One row per listed opportunity, each alone: one that cannot be stored stops nothing."""
-        now = utcnow()
-        with transaction(self.factory) as session:
-            for opportunity in opportunities:
-                reason = record_observation(session, opportunity, now, dry_run=self.dry_run)
-                if reason is not None:
-                    report.unrecorded[opportunity.competition_id] = reason
-                    log.warning(
-                        "observation not stored as listed",
-                        competition=opportunity.competition_id,
-                        reason=reason,
-                    )
-        self._reread_departed(opportunities, report)
-
-    def _reread_departed(
-        self, opportunities: list[BiddingOpportunity], report: OpportunitiesReport
-    ) -> None:
-        """Read once more each competition we bid into that left the list (issue: changes).
-
-        It closed early, was cancelled or was extended; storing what the market says now lets
-        the results job ask at the right time, and `history` show what changed.
-        """
-        with self.factory() as session:
-            departed = bid_into_but_not_listed(session, (o.competition_id for o in opportunities))
-        for competition_id in departed:
-            if self.stop.is_set():
-                return
-            try:
-                competition = self.client.get_competition(competition_id)
-                self._store_competition(competition, utcnow())
-            except OperatorActionRequired:
-                raise
-            except (BadMarketData, RejectedByMarket, RetryLater) as exc:
-                report.reread[competition_id] = str(exc)
-                log.warning("re-read failed", competition=competition_id, reason=str(exc))
-            except Exception as exc:
-                log.exception("re-read failed unexpectedly", competition=competition_id)
-                report.reread[competition_id] = f"internal error: {type(exc).__name__}: {exc}"
-            else:
-                log.info(
-                    "re-read a competition that left the list",
-                    competition=competition_id,
-                    status=competition.status.value,
-                )
-
     def _store_competition(self, competition: Competition, now: datetime) -> None:
         """Upsert the competition with its periods and windows, and the raw payload."""
         with transaction(self.factory) as session:
             changes = save_competition(session, competition, now, dry_run=self.dry_run)
-        _log_changes(competition.id, changes)
+        log_changes(competition.id, changes)
 
     def _store_decision(
         self,
@@ -353,7 +306,7 @@ class OpportunitiesCycle:
                 live = store_ballots.is_live(session, plan.fingerprint)
                 if not live:
                     saved = self._persist(session, decision, windows, now)
-        _log_changes(competition.id, changes)
+        log_changes(competition.id, changes)
         return live, saved
 
     def _settle(self, competition: Competition, listing: list[MarketBallot], now: datetime) -> bool:
@@ -416,19 +369,6 @@ def _priority(ledger: Ledger, opportunities: list[BiddingOpportunity]) -> list[B
     ordered = priority.decision_order((o.competition_id for o in opportunities), ledger.order)
     position = {competition_id: index for index, competition_id in enumerate(ordered)}
     return sorted(opportunities, key=lambda o: position[o.competition_id])
-
-
-def _commitments_elsewhere(
-    session: Session, competition_id: str, *, frozen_before: datetime
-) -> list[Commitment]:
-    """Capacity promised by our other live ballots, and by accepted bids of finished ones,
-    that `competition_id` must respect (`bidding.priority`; the cycle keeps a `Ledger`)."""
-    return held_elsewhere(session, competition_id, frozen_before=frozen_before)
-
-
-def _log_changes(competition_id: str, changes: list[str]) -> None:
-    for change in changes:
-        log.warning("competition changed after we bid", competition=competition_id, change=change)
 
 
 def _assets(flex_ids: Iterable[str], planned_ids: Iterable[str]) -> set[tuple[str, str]]:

@@ -9,11 +9,13 @@ The model. Ratios fall into bins (`BIN_EDGES`: below 0.80, then every 0.05 up to
 above). Each bin of each (operator, type) has a Beta(a, b) prior whose mean follows a falling
 logistic curve of the bin's middle ratio,
 
-    prior mean(r) = 0.05 + 0.90 / (1 + exp((r - 1.0) / 0.05)),
+    prior mean(r) = 0.05 + 0.90 / (1 + exp((r - 1.05) / 0.05)),
 
-so a bid at 80 % of the guide price is accepted about 93 % of the time, one at the guide price
-half of the time, one at 110 % about 16 % of the time (a DSO pays up to its budget, around the
-guide price, and fills its need cheapest first), with a strength of `PRIOR_STRENGTH` = 10
+so a bid at 80-85 % of the guide price is accepted about 94 % of the time, one at 90-95 % 88 %,
+at 95-100 % 79 %, at 100-105 % 61 %, at 110 % and above about 21 % (the guide price is what the
+SO says it expects to pay, its budget is at or above it, and it fills its need cheapest first:
+bids up to the guide price mostly win, bids above it less and less), with a strength of
+`PRIOR_STRENGTH` = 10
 pseudo-outcomes: a = 10 x mean, b = 10 x (1 - mean). With k accepted out of n recorded outcomes
 in the bin, the estimate is the posterior mean (a + k) / (10 + n): with fewer than about ten
 outcomes in a bin the prior dominates, with hundreds the data does. A price can only get less
@@ -74,7 +76,7 @@ def _middle(number: int) -> Decimal:
 
 def prior_mean(ratio: Decimal) -> Decimal:
     """The prior's mean acceptance at `ratio` (module docstring)."""
-    value = 0.05 + 0.90 / (1 + math.exp((float(ratio) - 1.0) / 0.05))
+    value = 0.05 + 0.90 / (1 + math.exp((float(ratio) - 1.05) / 0.05))
     return Decimal(str(round(value, 6)))
 
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from biddaemon.jobs.opportunities import _commitments_elsewhere
 from biddaemon.store import migrate
 from biddaemon.store.database import make_engine, session_factory, transaction
+from biddaemon.store.ledger import held_elsewhere
 from biddaemon.store.models import Ballot, BallotState, Competition
 
 NOW = datetime(2027, 1, 10, 12, tzinfo=UTC)
@@ -78,9 +78,7 @@ def add(factory: sessionmaker[Session], competition_id: str, closes: datetime, m
 
 def held(factory: sessionmaker[Session], competition_id: str) -> dict[str, str]:
     with factory() as session:
-        found = _commitments_elsewhere(
-            session, competition_id, frozen_before=NOW + timedelta(minutes=15)
-        )
+        found = held_elsewhere(session, competition_id, frozen_before=NOW + timedelta(minutes=15))
     return {c.competition_id: str(c.capacity) for c in found}
 
 

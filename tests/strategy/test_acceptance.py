@@ -30,7 +30,7 @@ def test_with_no_history_every_probability_is_the_priors_falling_curve() -> None
     probabilities = [PRIOR.probability(UKPN, "availability", D(r)) for r in ("0.7", "1", "1.2")]
     assert probabilities == sorted(probabilities, reverse=True)
     assert probabilities[0] > D("0.9")
-    assert probabilities[2] < D("0.2")
+    assert probabilities[2] < D("0.25")
     assert PRIOR.curves() == []
     assert [p.probability for p in prior_points()] == [p.prior for p in prior_points()]
 
@@ -45,9 +45,9 @@ def test_a_few_outcomes_barely_move_the_prior() -> None:
 
 def test_many_outcomes_dominate_the_prior() -> None:
     model = AcceptanceModel.learn(outcomes(UKPN, "0.97", 30, 270))
-    # 10 % accepted against a prior of 61 %: the estimate is near the data (dearer bins, still
+    # 10 % accepted against a prior of 79 %: the estimate is near the data (dearer bins, still
     # at their prior, are pooled with it so the curve keeps falling)
-    assert D("0.1") < model.probability(UKPN, "availability", D("0.97")) < D("0.15")
+    assert D("0.1") < model.probability(UKPN, "availability", D("0.97")) < D("0.16")
     (curve,) = model.curves()
     assert (curve.operator, curve.competition_type, curve.outcomes) == (UKPN, "availability", 300)
     point = curve.points[bin_of(D("0.97"))]
@@ -79,7 +79,7 @@ def test_the_ratio_is_the_ranking_rate_over_its_guide() -> None:
     assert price_ratio("utilisation", rates, guides) == D("2")
     assert price_ratio("service_fee", rates, guides) is None
     assert price_ratio("mystery", rates, guides) is None
-    assert prior_mean(D("1.0")) == D("0.5")
+    assert prior_mean(D("1.05")) == D("0.5")
 
 
 def test_a_price_rounded_to_the_penny_stays_in_the_bin_of_its_fraction() -> None:

@@ -1,33 +1,41 @@
 """All configuration, read from `BIDDAEMON_*` environment variables (nested with `__`) or `.env`.
 
-This is the only place settings are defined and validated. `load_settings()` turns every
+This package is the only place settings are defined and validated. `load_settings()` turns every
 problem into one `ConfigurationError` naming each variable, so an operator fixes them all at once.
+The strategy's and the inventory's sections, and the URL rules, have modules of their own; every
+name is importable from here.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import json
 import os
-import re
 from datetime import time, timedelta
-from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     SecretStr,
     ValidationError,
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from biddaemon.errors import ConfigurationError
+from biddaemon.settings.inventory import FlatpeakSettings as FlatpeakSettings
+from biddaemon.settings.inventory import InventoryPicloSettings as InventoryPicloSettings
+from biddaemon.settings.inventory import InventorySettings as InventorySettings
+from biddaemon.settings.inventory import InventorySource as InventorySource
+from biddaemon.settings.inventory import LocalFlexSettings as LocalFlexSettings
+from biddaemon.settings.inventory import TensorSettings as TensorSettings
+from biddaemon.settings.strategy import BUILTIN_STRATEGIES as BUILTIN_STRATEGIES
+from biddaemon.settings.strategy import StrategySettings as StrategySettings
+from biddaemon.settings.urls import check_market_url
+from biddaemon.settings.urls import is_loopback_host as is_loopback_host
+from biddaemon.settings.urls import is_loopback_url as is_loopback_url
 from biddaemon.unknown_settings import unknown_variables
 
 ENV_PREFIX = "BIDDAEMON_"
@@ -38,34 +46,6 @@ DEFAULT_DRY_RUN_DATABASE_FILE = "biddaemon-dry-run.db"
 MARKET_MIN_POLL_SECONDS = 3600
 DEFAULT_HEALTH_PORT = 9317
 DASHBOARD_TOKEN_MIN_LENGTH = 16
-
-
-def is_loopback_host(host: str | None) -> bool:
-    """True for `localhost` and any address in 127.0.0.0/8 or ::1."""
-    if not host:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def is_loopback_url(url: str) -> bool:
-    return is_loopback_host(urlsplit(url).hostname)
-
-
-def _check_market_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("must be an absolute http(s) URL such as https://api.picloflex.com")
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
-        raise ValueError(
-            "plain http:// is only allowed for a loopback host (127.0.0.1, localhost, ::1); "
-            "use https:// for anything else"
-        )
-    return value.rstrip("/")
 
 
 class PicloSettings(BaseModel):
@@ -81,7 +61,7 @@ class PicloSettings(BaseModel):
     max_attempts: int = Field(default=5, ge=1, le=20)
     max_retry_seconds: float = Field(default=120.0, gt=0, le=3600)
 
-    _check_base_url = field_validator("base_url")(classmethod(lambda cls, v: _check_market_url(v)))
+    _check_base_url = field_validator("base_url")(classmethod(lambda cls, v: check_market_url(v)))
 
 
 class PollSettings(BaseModel):
@@ -144,164 +124,7 @@ class NotifySettings(BaseModel):
     @field_validator("webhook_url")
     @classmethod
     def _check_webhook(cls, value: str | None) -> str | None:
-        return _check_market_url(value) if value else None
-
-
-BUILTIN_STRATEGIES = ("guide-price", "fixed-price", "portfolio")
-_STRATEGY_IMPORT_PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
-_Price = Annotated[Decimal, Field(gt=0, decimal_places=2)]
-_PriceFloor = Annotated[Decimal, Field(ge=Decimal("0.01"), decimal_places=2)]
-
-
-class StrategySettings(BaseModel):
-    """How bids are priced and sized (`BIDDAEMON_STRATEGY__*`); see biddaemon/strategy/.
-
-    `name` is a built-in (`guide-price`, `fixed-price`, `portfolio`) or an import path
-    `package.module:Class`.
-    Guide-price bids `price_fraction` of each guide price, never below the rate's floor; both
-    built-ins offer the lesser of `capacity_required` and the qualified capacity times
-    `derating_factor`. Fixed-price bids the `*_price` of each rate. `allow_overbooking` lets the
-    engine promise an asset's capacity in overlapping windows of different competitions.
-    Portfolio offers split bids at `portfolio_price_levels` (fractions of the guide price, each
-    at least the rate's floor) from one linear programme per cycle, solved within
-    `portfolio_time_limit_seconds` (else guide-price for that cycle).
-    `options` (`BIDDAEMON_STRATEGY__OPTIONS__<KEY>`) is passed as is to a user strategy.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    name: str = "guide-price"
-    price_fraction: Decimal = Field(default=Decimal("0.95"), gt=0, le=1)
-    availability_floor: _PriceFloor = Decimal("0.01")
-    utilisation_floor: _PriceFloor = Decimal("0.01")
-    service_fee_floor: _PriceFloor = Decimal("0.01")
-    derating_factor: Decimal = Field(default=Decimal("0.90"), gt=0, le=1)
-    availability_price: _Price | None = None
-    utilisation_price: _Price | None = None
-    service_fee_price: _Price | None = None
-    allow_overbooking: bool = False
-    portfolio_price_levels: str = "0.80,0.90,0.97"
-    portfolio_time_limit_seconds: float = Field(default=10.0, gt=0, le=600)
-    options: dict[str, str] = Field(default_factory=dict)
-
-    @field_validator("portfolio_price_levels")
-    @classmethod
-    def _price_levels(cls, value: str) -> str:
-        try:
-            levels = [Decimal(part.strip()) for part in value.split(",") if part.strip()]
-        except ArithmeticError:
-            levels = []
-        if not levels or not all(level.is_finite() and 0 < level <= 2 for level in levels):
-            raise ValueError(
-                "must be fractions of the guide price, comma separated, each in (0, 2], "
-                "e.g. 0.80,0.90,0.97"
-            )
-        if len(set(levels)) != len(levels) or len(levels) > 10:
-            raise ValueError("must be at most 10 distinct fractions")
-        return ",".join(str(level) for level in sorted(levels))
-
-    @property
-    def price_levels(self) -> tuple[Decimal, ...]:
-        """`portfolio_price_levels` as Decimals, cheapest first."""
-        return tuple(Decimal(part) for part in self.portfolio_price_levels.split(","))
-
-    @field_validator("name")
-    @classmethod
-    def _known_or_import_path(cls, value: str) -> str:
-        value = value.strip()
-        if value in BUILTIN_STRATEGIES or _STRATEGY_IMPORT_PATH.match(value):
-            return value
-        raise ValueError(
-            f"must be {' or '.join(BUILTIN_STRATEGIES)}, or an import path such as "
-            "package.module:ClassName"
-        )
-
-
-class _InventoryPlatformSettings(BaseModel):
-    """Timeouts and retries every inventory platform client takes."""
-
-    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
-    connect_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
-    max_attempts: int = Field(default=5, ge=1, le=20)
-    max_retry_seconds: float = Field(default=120.0, gt=0, le=3600)
-
-    @field_validator("base_url", check_fields=False)
-    @classmethod
-    def _check_base_url(cls, value: str) -> str:
-        return _check_market_url(value)
-
-
-class InventoryPicloSettings(BaseModel):
-    """Piclo Flex as an inventory target; where and who it is come from `BIDDAEMON_PICLO__*`."""
-
-    enabled: bool = False
-
-
-class LocalFlexSettings(_InventoryPlatformSettings):
-    """EPEX LocalFlex as an inventory target (`BIDDAEMON_INVENTORY__LOCALFLEX__*`)."""
-
-    enabled: bool = False
-    base_url: str = "https://api.localflex.co.uk"
-    token: SecretStr | None = None
-
-
-class FlatpeakSettings(_InventoryPlatformSettings):
-    """Flatpeak as an inventory target or source (`BIDDAEMON_INVENTORY__FLATPEAK__*`)."""
-
-    enabled: bool = False
-    base_url: str = "https://api.flatpeak.com"
-    account_id: str | None = None
-    api_key: SecretStr | None = None
-
-
-class TensorSettings(_InventoryPlatformSettings):
-    """Tensor Energy, a read-only inventory source (`BIDDAEMON_INVENTORY__TENSOR__*`)."""
-
-    base_url: str = "https://api.tensorenergy.jp/v1"
-    api_key: SecretStr | None = None
-
-
-InventorySource = Literal["tensor", "flatpeak"]
-
-
-class InventorySettings(BaseModel):
-    """The fleet inventory and the platforms it is mirrored to (`BIDDAEMON_INVENTORY__*`).
-
-    `sources` is a comma-separated list (or JSON array) of asset systems imported and merged
-    with the file by reference. The scheduled sync holds back changes that would reset an
-    asset's approval on LocalFlex unless `allow_approval_reset` is true.
-    """
-
-    path: Path | None = None
-    sources: Annotated[list[InventorySource], NoDecode] = Field(default_factory=list)
-    allow_approval_reset: bool = False
-    sync_interval_seconds: int = Field(default=24 * 3600, ge=300)
-    piclo: InventoryPicloSettings = InventoryPicloSettings()
-    localflex: LocalFlexSettings = LocalFlexSettings()
-    flatpeak: FlatpeakSettings = FlatpeakSettings()
-    tensor: TensorSettings = TensorSettings()
-
-    @field_validator("sources", mode="before")
-    @classmethod
-    def _split_sources(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                return json.loads(text)
-            return [part.strip() for part in text.split(",") if part.strip()]
-        return value
-
-    @field_validator("sources")
-    @classmethod
-    def _no_repeats(cls, value: list[str]) -> list[str]:
-        if len(set(value)) != len(value):
-            raise ValueError("a source is listed twice")
-        return value
-
-    @property
-    def configured(self) -> bool:
-        """Whether there is an inventory to sync at all (a file or a source)."""
-        return self.path is not None or bool(self.sources)
+        return check_market_url(value) if value else None
 
 
 class Settings(BaseSettings):
