@@ -141,6 +141,7 @@ EXCEPTIONS: frozenset[tuple[str, str]] = frozenset(
         # nothing of the client runs in the store). To remove, give the store neutral records
         # that the jobs fill from the wire models, as store.ballots.Landed does for ballots.
         ("biddaemon.store.competitions", "biddaemon.markets"),
+        ("biddaemon.store.competition_changes", "biddaemon.markets"),
         ("biddaemon.store.outcomes", "biddaemon.markets"),
     }
 )

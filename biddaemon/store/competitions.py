@@ -9,8 +9,7 @@ savepoint, so one that cannot be stored is kept out with its reason and the othe
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, time
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import insert, select
@@ -18,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from biddaemon.errors import BadMarketData
+from biddaemon.store.competition_changes import competition_changes, window_changes, window_shape
 from biddaemon.store.models import (
     Ballot,
     BallotState,
@@ -28,12 +28,10 @@ from biddaemon.store.models import (
     ServiceWindow,
 )
 from biddaemon.store.models import Competition as StoredCompetition
+from biddaemon.store.storable import amount_problem, safe_text, why
 
 if TYPE_CHECKING:
     from biddaemon.markets.piclo import BiddingOpportunity, Competition
-
-MW_PLACES = 3
-MW_DIGITS = 14
 
 # Ballots that left, or may have left: the market may hold them, so we "bid into" the competition.
 SENT = (
@@ -42,36 +40,6 @@ SENT = (
     BallotState.UNKNOWN,
     BallotState.SUPERSEDED,
 )
-
-
-def amount_problem(
-    value: Decimal, *, places: int = MW_PLACES, digits: int = MW_DIGITS
-) -> str | None:
-    """Why `value` cannot be stored in an MW column as it is, or None if it can (no rounding)."""
-    try:
-        if not value.is_finite():
-            return "is not a finite number"
-        if abs(value) >= Decimal(10) ** (digits - places):
-            return f"has more than {digits - places} digits before the point"
-        if value != value.quantize(Decimal(1).scaleb(-places)):
-            return f"has more than {places} decimal places"
-    except (InvalidOperation, AttributeError, TypeError):
-        return "is not a decimal number"
-    return None
-
-
-def safe_text(value: object, limit: int = 200) -> str:
-    """Market text made fit for a log line or a Text column: no NULs or lone surrogates."""
-    text = str(value).replace("\x00", "\\x00")
-    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def why(exc: BaseException) -> str:
-    """The first line of what the driver or the column type said, without the statement."""
-    cause = getattr(exc, "orig", None) or exc
-    lines = str(cause).strip().splitlines()
-    return safe_text(f"{type(cause).__name__}: {lines[0] if lines else ''}")
 
 
 # -- observations -----------------------------------------------------------------------------
@@ -130,7 +98,7 @@ def save_competition(
         row = StoredCompetition(id=competition.id, first_observed_at=now, done=False)
         session.add(row)
     else:
-        changes.extend(_competition_changes(row, competition))
+        changes.extend(competition_changes(row, competition))
     row.reference = competition.reference
     row.name = competition.name
     row.operator_name = competition.operator_name
@@ -170,22 +138,6 @@ def check_storable(competition: Competition) -> None:
         raise BadMarketData(
             "; ".join(problems), field="capacity_required", competition_id=competition.id
         )
-
-
-def _competition_changes(
-    row: StoredCompetition, competition: Competition
-) -> Iterable[tuple[str, str | None, str]]:
-    old_close = row.competition_close
-    if old_close is not None and old_close != competition.competition_close:
-        moved = "closes early" if competition.competition_close < old_close else "extended"
-        yield (
-            "close_moved",
-            None,
-            f"competition {moved}: close moved from {old_close.isoformat()} to "
-            f"{competition.competition_close.isoformat()} after we bid",
-        )
-    if competition.status.value == "cancelled" and row.status != "cancelled":
-        yield "cancelled", None, "competition cancelled after we bid"
 
 
 def _insert_new_periods(session: Session, competition: Competition) -> bool:
@@ -245,7 +197,7 @@ def _store_periods(session: Session, competition: Competition) -> list[tuple[str
         session, ServiceWindow, ServiceWindow.competition_id == competition_id, wanted_windows
     )
     before = {
-        window_id: _shape(window, periods.get(window.service_period_id))
+        window_id: window_shape(window, periods.get(window.service_period_id))
         for window_id, window in windows.items()
         if window.competition_id == competition_id
     }
@@ -280,7 +232,7 @@ def _store_periods(session: Session, competition: Competition) -> list[tuple[str
         session.flush()
         for period_id in wanted_periods:
             session.expire(periods[period_id], ["windows"])
-    return list(_window_changes(before, competition))
+    return list(window_changes(before, competition))
 
 
 def _by_id(session: Session, model: Any, ours: Any, wanted: set[str]) -> dict[str, Any]:
@@ -292,71 +244,6 @@ def _by_id(session: Session, model: Any, ours: Any, wanted: set[str]) -> dict[st
             (row.id, row) for row in session.scalars(select(model).where(model.id.in_(elsewhere)))
         )
     return found
-
-
-_FIELDS = (
-    "name",
-    "start_time",
-    "end_time",
-    "days",
-    "bank_holidays",
-    "capacity_required",
-    "start_date",
-    "end_date",
-)
-
-
-def _shape(window: ServiceWindow, period: ServicePeriod | None) -> tuple[Any, ...]:
-    """What a bid depends on, in `_FIELDS` order (tuples: compared for every window, cheaply)."""
-    return (
-        window.name,
-        window.start_time,
-        window.end_time,
-        tuple(window.days),
-        window.bank_holidays,
-        window.capacity_required,
-        period.start_date if period else None,
-        period.end_date if period else None,
-    )
-
-
-def _window_changes(
-    before: dict[str, tuple[Any, ...]], competition: Competition
-) -> Iterable[tuple[str, str | None, str]]:
-    now: dict[str, tuple[Any, ...]] = {}
-    for period in competition.service_periods:
-        for window in period.service_windows:
-            now[window.id] = (
-                window.name,
-                window.start_time,
-                window.end_time,
-                tuple(day.value for day in window.days),
-                window.bank_holidays.value,
-                window.capacity_required,
-                period.start_date,
-                period.end_date,
-            )
-    for window_id in sorted(before):
-        old = before[window_id]
-        new = now.get(window_id)
-        label = safe_text(window_id, 64)
-        if new is None:
-            yield "window_removed", window_id, f"window {label} removed after we bid"
-        elif new != old:
-            differences = ", ".join(
-                f"{name} {_text(was)} -> {_text(is_now)}"
-                for name, was, is_now in zip(_FIELDS, old, new, strict=True)
-                if was != is_now
-            )
-            yield "window_changed", window_id, f"window {label} changed after we bid: {differences}"
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, tuple):
-        return ",".join(value)
-    if isinstance(value, time):
-        return value.isoformat(timespec="minutes")
-    return safe_text(value)
 
 
 def windows_we_bid(session: Session, competition_id: str) -> set[str]:

@@ -16,8 +16,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from biddaemon.store.competitions import SENT, add_event, amount_problem, safe_text, why
+from biddaemon.store.competitions import SENT, add_event
 from biddaemon.store.models import Ballot, Bid, BidOutcome, Competition, OutcomeStatus
+from biddaemon.store.storable import amount_problem, safe_text, why
 
 if TYPE_CHECKING:
     from biddaemon.markets.piclo import BidResults

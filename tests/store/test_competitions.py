@@ -21,7 +21,6 @@ from biddaemon.errors import BadMarketData
 from biddaemon.markets.piclo import BiddingOpportunity, Competition
 from biddaemon.store import migrate
 from biddaemon.store.competitions import (
-    amount_problem,
     bid_into_but_not_listed,
     record_observation,
     save_competition,
@@ -38,6 +37,7 @@ from biddaemon.store.models import (
     ServiceWindow,
 )
 from biddaemon.store.models import Competition as StoredCompetition
+from biddaemon.store.storable import amount_problem
 from tests.conftest import FIXTURES
 
 NOW = datetime(2027, 1, 5, 10, tzinfo=UTC)

@@ -13,7 +13,6 @@ from biddaemon.markets.piclo.client import PicloClient
 from biddaemon.markets.piclo.errors import describe_error, to_biddaemon_error
 from biddaemon.markets.piclo.models import (
     GB_TIME,
-    REQUIRED_RATES,
     AssetSelection,
     AssetStatus,
     Ballot,
@@ -56,7 +55,6 @@ from biddaemon.markets.piclo.models import (
 
 __all__ = [
     "GB_TIME",
-    "REQUIRED_RATES",
     "AssetSelection",
     "AssetStatus",
     "Ballot",

@@ -330,7 +330,7 @@ LocalTime = Annotated[
 
 
 class CompetitionType(StrEnum):
-    """Which rates a ballot must carry (see `REQUIRED_RATES`)."""
+    """Which rates a ballot must carry is a bidding rule: `strategy.snapshot.REQUIRED_RATES`."""
 
     AVAILABILITY_UTILISATION = "availability_utilisation"
     UTILISATION = "utilisation"
@@ -360,16 +360,6 @@ class RateType(StrEnum):
     AVAILABILITY = "availability"
     UTILISATION = "utilisation"
     SERVICE_FEE = "service_fee"
-
-
-REQUIRED_RATES: dict[CompetitionType, frozenset[RateType]] = {
-    CompetitionType.AVAILABILITY_UTILISATION: frozenset(
-        {RateType.AVAILABILITY, RateType.UTILISATION}
-    ),
-    CompetitionType.UTILISATION: frozenset({RateType.UTILISATION}),
-    CompetitionType.AVAILABILITY: frozenset({RateType.AVAILABILITY}),
-    CompetitionType.SERVICE_FEE: frozenset({RateType.SERVICE_FEE}),
-}
 
 
 class Weekday(StrEnum):
@@ -615,7 +605,8 @@ class Competition(WireModel):
     """`GET /competitions/v1/{id}/`: what a bidder needs to build a ballot.
 
     `type` stays a plain string when Piclo sends one this client does not know; then
-    `known_type` and `required_rate_types` are None and the engine must refuse to bid.
+    `known_type` is None, the snapshot's required rates are None, and the engine refuses to
+    bid. Whether it takes ballots at a moment is the engine's rule (`bidding.rules`).
     """
 
     id: MarketId
@@ -672,12 +663,6 @@ class Competition(WireModel):
         """The competition type, or None when this client does not know it (do not bid)."""
         return self.type if isinstance(self.type, CompetitionType) else None
 
-    @property
-    def required_rate_types(self) -> frozenset[RateType] | None:
-        """Exactly the rates each bid must carry; None for an unknown type (do not bid)."""
-        known = self.known_type
-        return REQUIRED_RATES[known] if known is not None else None
-
     def guide_price(self, rate_type: RateType) -> Decimal | None:
         return {
             RateType.AVAILABILITY: self.availability_guide_price,
@@ -688,15 +673,6 @@ class Competition(WireModel):
     @property
     def guide_prices(self) -> dict[RateType, Decimal | None]:
         return {rate_type: self.guide_price(rate_type) for rate_type in RateType}
-
-    def is_open_at(self, moment: datetime) -> bool:
-        """Whether bids are accepted at `moment` (aware): status open and before the close."""
-        if moment.tzinfo is None:
-            raise ValueError("is_open_at needs an aware datetime")
-        return (
-            self.status is CompetitionStatus.OPEN
-            and self.competition_open <= moment < self.competition_close
-        )
 
 
 # --------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from biddaemon.markets.piclo import (
     Rate,
     ResultsStatus,
 )
+from biddaemon.markets.piclo.models import RateType
 from biddaemon.sandbox import (
     DEFAULT_API_KEY,
     DEFAULT_CLIENT_ID,
@@ -34,6 +35,7 @@ from biddaemon.sandbox import (
     SandboxConfig,
     SandboxServer,
 )
+from biddaemon.strategy.snapshot import REQUIRED_RATES
 
 START = datetime(2027, 1, 5, 10, tzinfo=UTC)
 
@@ -115,7 +117,8 @@ def test_opportunities_competitions_ballots_results_and_obligations(
     opportunity = max(opportunities, key=lambda o: o.total_capacity)
     competition = client.get_competition(opportunity.competition_id)
     assert competition.windows
-    assert competition.required_rate_types is not None
+    required = REQUIRED_RATES.get(competition.type)
+    assert required is not None
     window = min(competition.windows, key=lambda w: w.capacity_required)
     request = BallotRequest(
         competition_id=competition.id,
@@ -125,8 +128,7 @@ def test_opportunities_competitions_ballots_results_and_obligations(
                 service_window_id=window.id,
                 capacity=min(window.capacity_required, opportunity.total_capacity),
                 rates=tuple(
-                    Rate(type=rate, value=Decimal("0.01"))
-                    for rate in sorted(competition.required_rate_types)
+                    Rate(type=RateType(rate), value=Decimal("0.01")) for rate in sorted(required)
                 ),
             ),
         ),

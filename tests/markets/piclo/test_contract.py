@@ -33,6 +33,7 @@ from biddaemon.markets.piclo.contract import (
     UNKNOWN_ENUM,
     differences,
 )
+from biddaemon.markets.piclo.models import RateType
 from biddaemon.sandbox import (
     DEFAULT_API_KEY,
     DEFAULT_CLIENT_ID,
@@ -40,6 +41,7 @@ from biddaemon.sandbox import (
     SandboxConfig,
     SandboxServer,
 )
+from biddaemon.strategy.snapshot import REQUIRED_RATES
 from tests.markets.piclo.support import fixture_doc
 
 pytestmark = pytest.mark.slow
@@ -72,8 +74,8 @@ def _submit_one_ballot(sandbox: SandboxServer) -> None:
         competition = piclo.get_competition(first.competition_id)
         window = competition.windows[0]
         rates = tuple(
-            Rate(type=rate_type, value=Decimal("10.00"))
-            for rate_type in competition.required_rate_types or ()
+            Rate(type=RateType(rate_type), value=Decimal("10.00"))
+            for rate_type in REQUIRED_RATES.get(competition.type, ())
         )
         bid = BidRequest(service_window_id=window.id, capacity=Decimal("0.100"), rates=rates)
         piclo.submit_ballot(

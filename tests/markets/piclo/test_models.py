@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from biddaemon.bidding import rules
 from biddaemon.errors import BadMarketData
+from biddaemon.jobs.market_snapshot import competition_snapshot
 from biddaemon.markets.piclo import (
     AssetSelection,
     Ballot,
@@ -38,6 +40,13 @@ from biddaemon.markets.piclo import (
     routes,
 )
 from tests.markets.piclo.support import FIXTURES, fixture_doc
+
+
+def required_rates(parsed: Competition) -> tuple[str, ...]:
+    rates = competition_snapshot(parsed).required_rates
+    assert rates is not None
+    return rates
+
 
 FIXTURE_MODELS: dict[str, type[WireModel]] = {
     "asset_create_request.json": FlexAssetCreate,
@@ -247,7 +256,8 @@ def test_competition_gives_id_rates_and_guide_prices() -> None:
     parsed = competition()
     assert parsed.competition_id == "z8mpC6x"
     assert parsed.known_type is CompetitionType.AVAILABILITY_UTILISATION
-    assert parsed.required_rate_types == {RateType.AVAILABILITY, RateType.UTILISATION}
+    # Which rates a bid carries is a bidding rule, read through the translation to a snapshot.
+    assert set(required_rates(parsed)) == {RateType.AVAILABILITY, RateType.UTILISATION}
     assert parsed.guide_price(RateType.AVAILABILITY) == Decimal("15.00")
     assert parsed.guide_price(RateType.UTILISATION) == Decimal("300.00")
     assert parsed.guide_price(RateType.SERVICE_FEE) is None
@@ -266,14 +276,14 @@ def test_each_known_competition_type_requires_exactly_its_rates(
     kind: str, rates: set[RateType]
 ) -> None:
     parsed = parse_wire(Competition, fixture_doc("competition.json") | {"type": kind})
-    assert parsed.required_rate_types == rates
+    assert set(required_rates(parsed)) == rates
 
 
 def test_unknown_competition_type_is_kept_and_marked_unknown_so_nobody_bids() -> None:
     parsed = parse_wire(Competition, fixture_doc("competition.json") | {"type": "capacity_auction"})
     assert parsed.type == "capacity_auction"
     assert parsed.known_type is None
-    assert parsed.required_rate_types is None
+    assert competition_snapshot(parsed).required_rates is None
     assert parsed.to_wire()["type"] == "capacity_auction"
 
 
@@ -351,14 +361,23 @@ def test_service_period_end_date_is_exclusive_and_after_the_start() -> None:
         parse_wire(Competition, document)
 
 
+def is_open_at(parsed: Competition, moment: datetime) -> bool:
+    """The engine's rules for taking ballots (status open, after the open, before the close)."""
+    snapshot = competition_snapshot(parsed)
+    return (
+        rules.competition_open(snapshot, moment) is None
+        and rules.closes_after_margin(snapshot, moment, timedelta(0)) is None
+    )
+
+
 def test_is_open_needs_open_status_and_a_time_inside_the_bidding_window() -> None:
     parsed = competition()
-    assert parsed.is_open_at(datetime(2027, 1, 18, 16, 59, tzinfo=UTC))
-    assert not parsed.is_open_at(datetime(2027, 1, 18, 17, 0, tzinfo=UTC))
+    assert is_open_at(parsed, datetime(2027, 1, 18, 16, 59, tzinfo=UTC))
+    assert not is_open_at(parsed, datetime(2027, 1, 18, 17, 0, tzinfo=UTC))
     closed = parse_wire(Competition, fixture_doc("competition.json") | {"status": "closed"})
-    assert not closed.is_open_at(datetime(2027, 1, 10, tzinfo=UTC))
-    with pytest.raises(ValueError, match="aware"):
-        parsed.is_open_at(datetime(2027, 1, 10))
+    assert not is_open_at(closed, datetime(2027, 1, 10, tzinfo=UTC))
+    with pytest.raises(TypeError, match="naive"):
+        is_open_at(parsed, datetime(2027, 1, 10))
 
 
 def test_ballot_without_assets_leaves_assets_out_so_all_qualifying_ones_count() -> None:
