@@ -31,6 +31,7 @@ from biddaemon.sandbox.model import (
     PlannedAsset,
     Provider,
 )
+from biddaemon.sandbox.obligations import obligations
 from biddaemon.sandbox.qualification import capacity_of, qualifying
 from biddaemon.sandbox.referee import review_ballot
 
@@ -149,33 +150,8 @@ class Market:
         ballot = self._active_ballot(competition.id)
         if ballot is None:
             return
-        bids = {b.id: b for b in ballot.bids}
-        for result in self._decisions[competition.id]:
-            if result.status != "accepted":
-                continue
-            bid = bids[result.bid_id]
-            period = competition.period_of(bid.service_window_id)
-            window = competition.window(bid.service_window_id)
-            # The referee only lets bids for the competition's own windows through.
-            assert period is not None
-            assert window is not None
-            self._obligations.append(
-                Obligation(
-                    id=self._ids.new(),
-                    competition_id=competition.id,
-                    ballot_id=ballot.id,
-                    bid_id=bid.id,
-                    service_window_id=window.id,
-                    capacity=bid.capacity,
-                    rates=bid.rates,
-                    start_date=period.start_date,
-                    end_date=period.end_date,
-                    start_time=window.start_time,
-                    end_time=window.end_time,
-                    days=window.days,
-                    bank_holidays=window.bank_holidays,
-                )
-            )
+        decided = self._decisions[competition.id]
+        self._obligations.extend(obligations(competition, ballot, decided, self._ids.new))
 
     # -- seeding -------------------------------------------------------------------------------
 
