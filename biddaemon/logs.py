@@ -53,7 +53,7 @@ _LIBRARY_LEVELS = {
     "alembic": logging.WARNING,  # chatty at INFO; migrate.py logs each upgrade itself
     "uvicorn": logging.INFO,
     "uvicorn.access": logging.WARNING,
-    "stamina": logging.INFO,  # its own retry lines are off: markets.http.log_retry logs each once
+    "stamina": logging.INFO,  # its retry lines are off: markets.retry_log logs each retry once
 }
 
 

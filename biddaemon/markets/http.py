@@ -18,12 +18,12 @@ never left (connect error, connect or pool timeout); any other failure of a writ
 outcome and becomes `AmbiguousSubmission`. Reads share a semaphore so that several threads never
 have more than `max_concurrent_reads` requests in flight to one platform.
 
-What a failure means is `markets.failures`'; how an answer's JSON is read, `markets.json_body`.
+What a failure means is `markets.failures`'; how an answer's JSON is read, `markets.json_body`;
+how a retry is logged, `markets.retry_log`; how a call is named, `markets.route_names`.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -46,6 +46,8 @@ from biddaemon.markets.failures import (
     parse_retry_after,
 )
 from biddaemon.markets.json_body import declared_json, load_json
+from biddaemon.markets.retry_log import AttemptFailed
+from biddaemon.markets.route_names import raw_path, route_as_named, route_template
 from biddaemon.markets.text import storable
 
 log = get_logger(__name__)
@@ -72,52 +74,6 @@ class Authenticator(Protocol):
     def invalidate(self, headers: Mapping[str, str]) -> None:
         """Forget the credential in `headers` (the platform answered 401 to it)."""
         ...
-
-
-class _AttemptFailed(Exception):
-    """Carries one failed exchange through stamina to the mapping; its repr is safe to log."""
-
-    def __init__(self, failure: Failure) -> None:
-        super().__init__(f"{failure.where}: {failure.reason}")
-        self.failure = failure
-        self.asked_wait: float | None = None  # the market's Retry-After, when we honour it
-
-
-def log_retry(details: stamina.instrumentation.RetryDetails) -> None:
-    """stamina's one on-retry hook: one log line per retry, saying what, attempt, wait and why.
-
-    It replaces stamina's own instrumentation, which logs every retry a second time and names
-    the call `<context block>`. `wait_seconds` is the wait the market asked for (None: our
-    backoff); `scheduled_seconds` is what stamina will actually sleep.
-    """
-    cause = details.caused_by
-    if isinstance(cause, _AttemptFailed):
-        asked = cause.asked_wait
-        log.info(
-            "market call will be retried",
-            call=cause.failure.where,
-            attempt=details.retry_num,
-            reason=cause.failure.reason,
-            wait_seconds=asked,
-            wait="as the market asked" if asked is not None else "backoff",
-            scheduled_seconds=round(details.wait_for, 3),
-        )
-    else:
-        log.info(
-            "call will be retried",
-            call=details.name,
-            attempt=details.retry_num,
-            reason=f"{type(cause).__name__}: {cause}",
-            scheduled_seconds=round(details.wait_for, 3),
-        )
-
-
-def install_retry_logging() -> None:
-    """Make `log_retry` stamina's only hook (no Prometheus counter, no second log line)."""
-    stamina.instrumentation.set_on_retry_hooks([log_retry])
-
-
-install_retry_logging()
 
 
 class MarketHttp:
@@ -216,7 +172,7 @@ class MarketHttp:
         started = time.monotonic()
 
         def should_retry(exc: Exception) -> bool | float:
-            if not isinstance(exc, _AttemptFailed):
+            if not isinstance(exc, AttemptFailed):
                 return False
             decision = self._retry_decision(exc.failure, started)
             exc.asked_wait = decision if not isinstance(decision, bool) else None  # for log_retry
@@ -242,7 +198,7 @@ class MarketHttp:
                         calls=calls,
                     )
                     return self._decoded(response, url, write, calls) if decode else response
-        except _AttemptFailed as failed:
+        except AttemptFailed as failed:
             error = self._map_error(failed.failure)
             log.warning("market call failed", call=failed.failure.where, error=str(error))
             raise error from failed.failure.exception
@@ -253,10 +209,10 @@ class MarketHttp:
         try:
             return load_json(response.content)
         except ValueError as exc:
-            raise _AttemptFailed(
+            raise AttemptFailed(
                 Failure(
                     method=response.request.method,
-                    path=_route(url),
+                    path=route_as_named(url),
                     write=write,
                     calls=calls[0],
                     response=response,
@@ -311,10 +267,10 @@ class MarketHttp:
         retry_after = None
         if response.status_code in RETRY_AFTER_STATUSES:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        raise _AttemptFailed(
+        raise AttemptFailed(
             Failure(
                 method=method,
-                path=_route(url),
+                path=route_as_named(url),
                 write=write,
                 calls=calls[0],
                 response=response,
@@ -357,10 +313,10 @@ class MarketHttp:
                     ).observe(time.monotonic() - sent_at)
         except httpx.TransportError as exc:
             metrics.MARKET_ERRORS.labels(platform=self._platform, kind="transport").inc()
-            raise _AttemptFailed(
+            raise AttemptFailed(
                 Failure(
                     method=method,
-                    path=_route(url),
+                    path=route_as_named(url),
                     write=write,
                     calls=calls[0],
                     exception=exc,
@@ -374,7 +330,7 @@ class MarketHttp:
             ).inc()
         log.debug(
             "market call",
-            call=f"{method} {_path_of(response.request.url)}",
+            call=f"{method} {raw_path(response.request.url)}",
             status=response.status_code,
             ms=round((time.monotonic() - started) * 1000),
         )
@@ -401,23 +357,3 @@ class MarketHttp:
             raise BadMarketData(
                 f"refusing to follow a link to another origin ({target.scheme}://{target.host})"
             )
-
-
-def _path_of(url: httpx.URL) -> str:
-    return url.raw_path.decode("ascii", "replace")
-
-
-_STATIC_SEGMENT = re.compile(r"^(v\d+|[a-z]+(-[a-z]+)*)$")
-
-
-def route_template(url: str) -> str:
-    """The route with ids replaced (`/competitions/v1/{id}/`), a safe metrics label."""
-    path = httpx.URL(url).path
-    segments = [s if not s or _STATIC_SEGMENT.match(s) else "{id}" for s in path.split("/")]
-    return "/".join(segments)
-
-
-def _route(url: str) -> str:
-    """The route as the client named it; for an absolute URL (a page link) its path and query."""
-    target = httpx.URL(url)
-    return _path_of(target) if target.is_absolute_url else url
