@@ -54,13 +54,37 @@ def test_many_outcomes_dominate_the_prior() -> None:
     assert (point.accepted, point.outcomes) == (30, 300)
 
 
-def test_each_operator_and_type_learns_on_its_own() -> None:
+def test_an_operators_outcomes_inform_its_other_types_and_the_other_operators() -> None:
+    """Partial pooling: 300 rejections at UKPN availability are what UKPN's other types and the
+    other operators start from, until their own outcomes arrive; a few of those move them."""
     model = AcceptanceModel.learn(outcomes(UKPN, "0.97", 0, 300))
-    assert model.probability(SSEN, "availability", D("0.97")) == PRIOR.probability(
-        SSEN, "availability", D("0.97")
+    prior = PRIOR.probability(SSEN, "availability", D("0.97"))
+    own = model.probability(UKPN, "availability", D("0.97"))
+    assert own < D("0.1") < prior
+    assert model.probability(UKPN, "utilisation", D("0.97")) == own
+    assert model.probability(SSEN, "availability", D("0.97")) == own
+    accepting = AcceptanceModel.learn(
+        outcomes(UKPN, "0.97", 0, 300) + outcomes(SSEN, "0.97", 10, 0)
     )
-    assert model.probability(UKPN, "utilisation", D("0.97")) == PRIOR.probability(
-        UKPN, "utilisation", D("0.97")
+    assert accepting.probability(SSEN, "availability", D("0.97")) > D("0.5")
+
+
+def test_an_operators_own_outcomes_overrule_the_market() -> None:
+    """UKPN rejects at 0.97, SSEN accepts: each operator's curves, of every type, follow its
+    own outcomes, not the other's."""
+    model = AcceptanceModel.learn(
+        outcomes(UKPN, "0.97", 0, 300) + outcomes(SSEN, "0.97", 300, 0)
+    )
+    assert model.probability(SSEN, "availability", D("0.97")) > D("0.9")
+    assert model.probability(SSEN, "utilisation", D("0.97")) > D("0.85")
+    assert model.probability(UKPN, "availability", D("0.97")) < D("0.1")
+    assert model.probability(UKPN, "utilisation", D("0.97")) < D("0.15")
+
+
+def test_with_no_outcomes_at_all_every_curve_is_the_prior() -> None:
+    model = AcceptanceModel.learn([])
+    assert model.probability(SSEN, "utilisation", D("0.9")) == PRIOR.probability(
+        UKPN, "availability", D("0.9")
     )
 
 
@@ -79,7 +103,7 @@ def test_the_ratio_is_the_ranking_rate_over_its_guide() -> None:
     assert price_ratio("utilisation", rates, guides) == D("2")
     assert price_ratio("service_fee", rates, guides) is None
     assert price_ratio("mystery", rates, guides) is None
-    assert prior_mean(D("1.05")) == D("0.5")
+    assert prior_mean(D("0.95")) == D("0.5")
 
 
 def test_a_price_rounded_to_the_penny_stays_in_the_bin_of_its_fraction() -> None:

@@ -1,5 +1,5 @@
 """The portfolio values an accepted MW exactly as the demo, the dashboard and the backtest do
-(`bidding.value`), whatever the window; utilisation only as a token."""
+(`bidding.value`), whatever the window; utilisation counts for nothing."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from biddaemon.bidding import value as shared
 from biddaemon.strategy.portfolio.value import (
-    UTILISATION_TOKEN,
     accepted_value_per_mw,
     value_per_mw,
     window_hours,
@@ -60,9 +59,11 @@ def test_the_same_value_as_the_shared_definition(
     )
 
 
-def test_utilisation_counts_only_as_a_token() -> None:
+def test_utilisation_counts_for_nothing() -> None:
+    """Utilisation pays only when dispatched: a utilisation-only window is worth nothing, so its
+    MW stay free for windows that pay for availability."""
     rates = {"availability": Decimal("10.00"), "utilisation": Decimal("300.00")}
     hours = Decimal(100)
     assert accepted_value_per_mw(rates, hours) == Decimal(1000)
-    assert value_per_mw(rates, hours) == Decimal(1000) + UTILISATION_TOKEN * 300 * 100
-    assert value_per_mw({"utilisation": Decimal("300.00")}, hours) > 0
+    assert value_per_mw(rates, hours) == Decimal(1000)
+    assert value_per_mw({"utilisation": Decimal("300.00")}, hours) == 0
