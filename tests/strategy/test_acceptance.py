@@ -72,9 +72,7 @@ def test_an_operators_outcomes_inform_its_other_types_and_the_other_operators() 
 def test_an_operators_own_outcomes_overrule_the_market() -> None:
     """UKPN rejects at 0.97, SSEN accepts: each operator's curves, of every type, follow its
     own outcomes, not the other's."""
-    model = AcceptanceModel.learn(
-        outcomes(UKPN, "0.97", 0, 300) + outcomes(SSEN, "0.97", 300, 0)
-    )
+    model = AcceptanceModel.learn(outcomes(UKPN, "0.97", 0, 300) + outcomes(SSEN, "0.97", 300, 0))
     assert model.probability(SSEN, "availability", D("0.97")) > D("0.9")
     assert model.probability(SSEN, "utilisation", D("0.97")) > D("0.85")
     assert model.probability(UKPN, "availability", D("0.97")) < D("0.1")
