@@ -112,33 +112,37 @@ def _run_one(
     settings: StrategySettings, seed: int, total: timedelta, step: timedelta
 ) -> tuple[StrategyRun, Market, datetime, datetime]:
     """One strategy on its own market and database; the market is returned for the limit."""
-    folder = Path(tempfile.mkdtemp(prefix="biddaemon-backtest-"))
     config = sandbox_config(seed, contested=True)
-    with daemon_on_sandbox(config, folder / "backtest.db", settings) as (server, daemon):
-        started = server.clock.now()
-        daily: list[Decimal] = []
+    # The run's database is read only here, so it goes with the run (a backtest leaves no files).
+    with tempfile.TemporaryDirectory(
+        prefix="biddaemon-backtest-", ignore_cleanup_errors=True
+    ) as scratch:
+        folder = Path(scratch)
+        with daemon_on_sandbox(config, folder / "backtest.db", settings) as (server, daemon):
+            started = server.clock.now()
+            daily: list[Decimal] = []
 
-        def end_of_day(now: datetime) -> None:
-            if now + step - started >= timedelta(days=len(daily) + 1):
-                with daemon.factory() as session:
-                    daily.append(accepted_value(session))
+            def end_of_day(now: datetime) -> None:
+                if now + step - started >= timedelta(days=len(daily) + 1):
+                    with daemon.factory() as session:
+                        daily.append(accepted_value(session))
 
-        drive(daemon, server, total, step, lambda _: None, after_step=end_of_day)
-        daemon.results()
-        ended = server.clock.now()
-        with daemon.factory() as session:
-            measured = measure(session)
-        daily[-1:] = [measured.accepted_value]  # the last results read counts on the last day
-        market = server.market
-        decided = decided_in_run(market.competitions(), started, ended)
-        room = room_mw(decided, market.fleet(), settings.derating_factor)
-        run = StrategyRun(
-            strategy=settings.name,
-            measured=measured,
-            idle_mw=max(room - measured.mw_accepted, Decimal("0.000")),
-            daily_value=tuple(daily),
-            refused_ballots=market.refused_ballots(),
-        )
+            drive(daemon, server, total, step, lambda _: None, after_step=end_of_day)
+            daemon.results()
+            ended = server.clock.now()
+            with daemon.factory() as session:
+                measured = measure(session)
+            daily[-1:] = [measured.accepted_value]  # the last results read counts on the last day
+            market = server.market
+            decided = decided_in_run(market.competitions(), started, ended)
+            room = room_mw(decided, market.fleet(), settings.derating_factor)
+            run = StrategyRun(
+                strategy=settings.name,
+                measured=measured,
+                idle_mw=max(room - measured.mw_accepted, Decimal("0.000")),
+                daily_value=tuple(daily),
+                refused_ballots=market.refused_ballots(),
+            )
     return run, market, started, ended
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -51,9 +52,13 @@ def test_strategies_and_the_limit_in_one_table_with_no_rule_broken(
     assert daily["guide-price"][-1] == guide["accepted_value_gbp"]
 
 
-def test_the_same_seed_gives_the_same_table(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_same_seed_gives_the_same_table_and_leaves_no_files(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the runs' databases go
     first = backtest_json(capsys, "--strategy", "guide-price")
     again = backtest_json(capsys, "--strategy", "guide-price")
+    assert list(tmp_path.iterdir()) == []
     assert first["rows"] == again["rows"]
     assert first["daily_accepted_value_gbp"] == again["daily_accepted_value_gbp"]
 
