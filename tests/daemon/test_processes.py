@@ -168,11 +168,12 @@ def test_postgres_standby_takes_over_within_seconds_of_kill_9(
 def test_a_process_killed_while_a_ballot_is_submitting_is_reconciled_on_restart(
     live_market: SandboxServer, sqlite_url: str, tmp_path: Path
 ) -> None:
-    # The market stores the first ballot 8 s after it arrives; with a 4 s write timeout, the
-    # restart waits for landings until 34 s after the attempt (the timeout plus 30 s).
-    live_market.faults.add(FaultSpec(kind="latency", endpoint="submit_ballot", seconds=8, count=1))
+    # The market stores the first ballot 15 s after it arrives. The ballot is SUBMITTING for
+    # the 10 s write timeout (time enough to see it and kill, even on a loaded machine), and
+    # the restart waits for landings until 40 s after the attempt (the timeout plus 30 s).
+    live_market.faults.add(FaultSpec(kind="latency", endpoint="submit_ballot", seconds=15, count=1))
     log = tmp_path / "once.log"
-    env = environment(live_market, sqlite_url, BIDDAEMON_PICLO__TIMEOUT_SECONDS="4")
+    env = environment(live_market, sqlite_url, BIDDAEMON_PICLO__TIMEOUT_SECONDS="10")
     doomed = start(["once", "--job", "opportunities"], env, log)
     engine = create_engine(sqlite_url)
     try:
