@@ -29,12 +29,13 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 from datetime import datetime
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Final
 
 from biddaemon.sandbox.geography import DSOS, Dso, Place
 from biddaemon.sandbox.ids import new_id, seeded
-from biddaemon.sandbox.model import RATE_TYPES, Competition, FlexAsset, Offer, Rate
+from biddaemon.sandbox.model import Competition, FlexAsset
+from biddaemon.sandbox.rivals import rival_offers
 
 _MW: Final = Decimal("0.001")
 _PENNY: Final = Decimal("0.01")
@@ -85,24 +86,17 @@ def contest(seed: int, dso: Dso, rng: random.Random, competition: Competition) -
         )
     factor = operator_budget_factor(seed, dso) + Decimal(rng.randint(-5, 5)) / 100
     spread = rng.uniform(0.05, 0.20)
-    offers = []
-    for window in competition.windows():
-        for _ in range(rng.randint(1, 4)):
-            share = Decimal(rng.randint(20, 80)) / 100
-            capacity = max(_MW, (window.capacity_required * share).quantize(_MW, ROUND_DOWN))
-            rates = []
-            for rate_type in RATE_TYPES[competition.type]:
-                guide = competition.guide_price(rate_type)
-                assert guide is not None  # every rate type of the competition has a guide price
-                draw = min(max(rng.gauss(1.0, spread), PRICE_RANGE[0]), PRICE_RANGE[1])
-                price = (guide * Decimal(f"{draw:.4f}")).quantize(_PENNY)
-                rates.append(Rate(rate_type, max(_PENNY, price)))
-            offers.append(Offer(window.id, capacity, tuple(rates)))
+
+    def price(draws: random.Random, guide: Decimal) -> Decimal:
+        draw = min(max(draws.gauss(1.0, spread), PRICE_RANGE[0]), PRICE_RANGE[1])
+        return max(_PENNY, (guide * Decimal(f"{draw:.4f}")).quantize(_PENNY))
+
+    offers = rival_offers(rng, competition, per_window=(1, 4), price=price)
     return replace(
         competition,
         area=area,
         budget_factor=factor.quantize(_HUNDREDTH),
-        rival_offers=tuple(offers),
+        rival_offers=offers,
     )
 
 

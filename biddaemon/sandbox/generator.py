@@ -18,7 +18,7 @@ import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
@@ -35,13 +35,12 @@ from biddaemon.sandbox.model import (
     Fleet,
     FlexAsset,
     NeedDirection,
-    Offer,
     PlannedAsset,
-    Rate,
     ServicePeriod,
     ServiceWindow,
 )
 from biddaemon.sandbox.qualification import capacity_type_for
+from biddaemon.sandbox.rivals import rival_offers
 
 LONDON: Final = ZoneInfo("Europe/London")
 HISTORY: Final = timedelta(days=21)  # how far before the start instant the market already ran
@@ -188,20 +187,13 @@ def _service_periods(
 
 
 def _with_rivals(rng: random.Random, competition: Competition) -> Competition:
-    """Other FSPs' offers: what the provider's bids compete against when the DSO decides."""
-    offers = []
-    for window in competition.windows():
-        for _ in range(rng.randint(0, 3)):
-            share = Decimal(rng.randint(20, 80)) / 100
-            capacity = max(_MW, (window.capacity_required * share).quantize(_MW, ROUND_DOWN))
-            rates = []
-            for rate_type in RATE_TYPES[competition.type]:
-                guide = competition.guide_price(rate_type)
-                assert guide is not None  # every rate type of the competition has a guide price
-                factor = Decimal(rng.randint(70, 130)) / 100
-                rates.append(Rate(rate_type, (guide * factor).quantize(_PENNY)))
-            offers.append(Offer(window.id, capacity, tuple(rates)))
-    return replace(competition, rival_offers=tuple(offers))
+    """Other FSPs' offers: up to three per window, each rate at 70-130 % of the guide price."""
+    offers = rival_offers(rng, competition, per_window=(0, 3), price=_default_rival_price)
+    return replace(competition, rival_offers=offers)
+
+
+def _default_rival_price(rng: random.Random, guide: Decimal) -> Decimal:
+    return (guide * (Decimal(rng.randint(70, 130)) / 100)).quantize(_PENNY)
 
 
 @dataclass(frozen=True)
