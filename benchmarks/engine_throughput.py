@@ -8,11 +8,15 @@ kept as the daemon keeps them: in the cycle's `Ledger`, whose one index of sched
 once for the run and read by each decision, so the no-double-commitment check grows with the
 run. Prints windows validated per second, and the peak memory of a second, traced run.
 
+`--per-competition 24 --windows 4800` is the shape of a 200-competition hourly cycle, so its
+time is the engine's share of such a cycle (compare benchmarks/cycle.py's HTTP floor).
+
 `--scaling` also runs 200 assets x 1,000 windows and 2,000 assets x 10,000 windows, and prints
 how the time grows against windows x assets (1.0x per unit of work means linear).
 
     .venv/bin/python benchmarks/engine_throughput.py [--assets 200] [--windows 1000] [--seed 7]
     .venv/bin/python benchmarks/engine_throughput.py --scaling
+    .venv/bin/python benchmarks/engine_throughput.py --per-competition 24 --windows 4800
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ WINDOWS_PER_COMPETITION = 10
 
 
 def build(
-    assets: int, windows: int, seed: int
+    assets: int, windows: int, seed: int, per_competition: int = WINDOWS_PER_COMPETITION
 ) -> tuple[list[AssetSpec], list[CompetitionSnapshot]]:
     rng = random.Random(seed)
     fleet = [
@@ -62,9 +66,9 @@ def build(
         for i in range(assets)
     ]
     competitions = []
-    for c in range(max(1, windows // WINDOWS_PER_COMPETITION)):
+    for c in range(max(1, windows // per_competition)):
         specs = []
-        for w in range(WINDOWS_PER_COMPETITION):
+        for w in range(per_competition):
             start = date(2027, 11, 1) + timedelta(days=rng.randint(0, 120))
             start_hour = rng.randint(0, 23)
             specs.append(
@@ -206,6 +210,12 @@ def main() -> None:
     parser.add_argument("--assets", type=int, default=200)
     parser.add_argument("--windows", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--per-competition",
+        type=int,
+        default=WINDOWS_PER_COMPETITION,
+        help="service windows per competition (24: the shape of benchmarks/cycle.py)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="report the best of N runs")
     parser.add_argument(
         "--scaling",
@@ -214,7 +224,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    fleet, competitions = build(args.assets, args.windows, args.seed)
+    fleet, competitions = build(args.assets, args.windows, args.seed, args.per_competition)
     windows, bids, commitments = run(fleet, competitions)  # warm-up, and the counts
     elapsed, elapsed_cpu = best_of(args.repeat, lambda: run(fleet, competitions))
     alone, alone_cpu = best_of(args.repeat, lambda: run(fleet, competitions, carry=False))
