@@ -22,6 +22,7 @@ import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from biddaemon.daemon.collector import older_objects_frozen
 from biddaemon.errors import (
     BiddaemonError,
     CredentialsRefused,
@@ -195,7 +196,8 @@ class Daemon:
             settings=self.settings,
             stop=self.stop,
         )
-        details.update(cycle.run().as_details())
+        with older_objects_frozen():
+            details.update(cycle.run().as_details())
 
     def _results(self, details: dict[str, Any]) -> None:
         report = run_results_cycle(
