@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from biddaemon.bidding.fingerprint import (
     BallotIdentity,
@@ -323,7 +323,7 @@ def settle_attempt(
 
 def mark_submitted(session: Session, ballot_id: int, landed: Landed, now: datetime) -> None:
     """SUBMITTED with the market's ids; the ballot it replaces becomes SUPERSEDED."""
-    ballot = session.get_one(Ballot, ballot_id)
+    ballot = _settling(session, ballot_id)
     supersede_others(session, ballot.competition_id, ballot.id, now)
     transition(ballot, BallotState.SUBMITTED, now)
     ballot.market_ballot_id = landed.market_id
@@ -331,21 +331,29 @@ def mark_submitted(session: Session, ballot_id: int, landed: Landed, now: dateti
 
 
 def mark_rejected(session: Session, ballot_id: int, detail: str, now: datetime) -> Ballot:
-    ballot = session.get_one(Ballot, ballot_id)
+    ballot = _settling(session, ballot_id)
     transition(ballot, BallotState.REJECTED, now)
     ballot.rejection_text = detail
     return ballot
 
 
 def mark_unknown(session: Session, ballot_id: int, reason: str, now: datetime) -> None:
-    ballot = session.get_one(Ballot, ballot_id)
+    ballot = _settling(session, ballot_id)
     if ballot.state is not BallotState.UNKNOWN:
         transition(ballot, BallotState.UNKNOWN, now)
     ballot.doubt_reason = reason[:2000]
 
 
 def mark_not_sent(session: Session, ballot_id: int, now: datetime) -> None:
-    transition(session.get_one(Ballot, ballot_id), BallotState.DRAFT, now)
+    transition(_settling(session, ballot_id), BallotState.DRAFT, now)
+
+
+def _settling(session: Session, ballot_id: int) -> Ballot:
+    """The ballot whose POST is being settled, without its request body and decision record:
+    settling reads neither, and a large fleet's decision record is large to decode."""
+    return session.get_one(
+        Ballot, ballot_id, options=[defer(Ballot.request_body), defer(Ballot.decision)]
+    )
 
 
 def note_doubt(session: Session, competition_id: str, reason: str) -> None:
