@@ -6,7 +6,8 @@ after another the way the daemon does it: each sees the commitments of every bal
 before it, taken from each plan's allocations as data (never decoded from decision records) and
 kept as the daemon keeps them: in the cycle's `Ledger`, whose one index of schedules is built
 once for the run and read by each decision, so the no-double-commitment check grows with the
-run. Prints windows validated per second, and the peak memory of a second, traced run.
+run. Prints windows validated per second, the peak memory of a second, traced run, and the size
+of the decision records a third run would store.
 
 `--per-competition 24 --windows 4800` is the shape of a 200-competition hourly cycle, so its
 time is the engine's share of such a cycle (compare benchmarks/cycle.py's HTTP floor).
@@ -22,6 +23,7 @@ how the time grows against windows x assets (1.0x per unit of work means linear)
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import resource
 import sys
@@ -102,12 +104,17 @@ def build(
 
 
 def run(
-    fleet: list[AssetSpec], competitions: list[CompetitionSnapshot], *, carry: bool = True
+    fleet: list[AssetSpec],
+    competitions: list[CompetitionSnapshot],
+    *,
+    carry: bool = True,
+    record_sizes: list[int] | None = None,
 ) -> tuple[int, int, int]:
     """Decide every competition in turn; returns (windows, bids, commitments at the end).
 
     With `carry`, each decision's commitments are held against the next ones (the real flow);
-    without, every competition is decided against an uncommitted fleet (validation alone)."""
+    without, every competition is decided against an uncommitted fleet (validation alone).
+    `record_sizes` gets each decision record's size as stored (JSON bytes)."""
     pattern.cache_clear()
     strategy = GuidePriceStrategy()
     settings = StrategySettings()
@@ -132,6 +139,8 @@ def run(
             ignored_holders=ledger.ignored_by(competition.id) if carry else (),
         )
         windows += len(competition.windows)
+        if record_sizes is not None:
+            record_sizes.append(len(json.dumps(decision.record)))
         if decision.plan is not None:
             bids += len(decision.plan.bids)
             if carry:  # saved as SUBMITTING, then accepted by the market (the daemon's order)
@@ -247,6 +256,12 @@ def main() -> None:
         f"{windows / alone_cpu:,.0f} per CPU second"
     )
     print(f"peak traced memory: {peak / 1_048_576:.1f} MiB")
+    sizes: list[int] = []
+    run(fleet, competitions, record_sizes=sizes)
+    print(
+        f"decision records as stored: {sum(sizes) / 1_000_000:.1f} MB in all, "
+        f"the largest {max(sizes) / 1000:.0f} KB"
+    )
     if args.scaling:
         scaling(args.seed)
 
