@@ -79,10 +79,10 @@ class WindowAllocator:
             for row in held.inexact:
                 exact[row[0]] = ZERO
             for ident in held.ids:
-                record = held.rows[ident]
-                key = (record["kind"], record["asset_id"])
-                if key in exact:
-                    exact[key] += Decimal(record["capacity"])
+                for kind, asset_id, capacity_held in held.rows[ident]["shares"]:
+                    key = (kind, asset_id)
+                    if key in exact:
+                        exact[key] += Decimal(capacity_held)
             for key, total in exact.items():
                 taken[key] = kilowatts_up(total)[0]
         for key, part in (out or {}).items():

@@ -311,7 +311,9 @@ class _Deciding:
                 }
             )
             if shared is not None:
-                own.add_shares(schedule, shares, f"this ballot, window {window.id}")
+                own.add_shares(
+                    schedule, shares, f"this ballot, window {window.id}", window_id=window.id
+                )
             if held.rows:
                 self.held_table.update(held.rows)
             planned.append(

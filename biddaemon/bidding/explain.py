@@ -89,8 +89,9 @@ def already_held(
     bid: Mapping[str, Any], table: Mapping[str, Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
     """A bid's holdings per asset, `[{kind, asset_id, capacity, held_by: [holders]}]`, by kind
-    and id: as a version 1 record stores them, or summed from a version 2 record's `held`
-    table (ids the table does not have are skipped: the record shows what is there)."""
+    and id: as a version 1 record stores them, or summed from the `held` table of a version 2
+    record (one entry per holding) or a version 3 one (one group per holder and window, with
+    its shares); ids the table does not have are skipped: the record shows what is there."""
     entries = bid.get("already_held") or ()
     if not entries or not isinstance(entries[0], str):
         return [dict(entry) for entry in entries]  # version 1
@@ -99,10 +100,15 @@ def already_held(
         holding = table.get(ident)
         if holding is None:
             continue
-        key = (str(holding.get("kind")), str(holding.get("asset_id")))
-        total, holders = totals.get(key, (ZERO, set()))
-        holders.add(str(holding.get("held_by")))
-        totals[key] = (total + Decimal(str(holding.get("capacity", "0"))), holders)
+        holder = str(holding.get("held_by"))
+        shares = holding.get("shares")
+        if shares is None:  # version 2: the entry is one holding
+            shares = [[holding.get("kind"), holding.get("asset_id"), holding.get("capacity", "0")]]
+        for kind, asset_id, capacity in shares:
+            key = (str(kind), str(asset_id))
+            total, holders = totals.get(key, (ZERO, set()))
+            holders.add(holder)
+            totals[key] = (total + Decimal(str(capacity)), holders)
     return [
         {"kind": k, "asset_id": a, "capacity": format(t, "f"), "held_by": sorted(h)}
         for (k, a), (t, h) in sorted(totals.items())

@@ -47,10 +47,15 @@ class Held:
     held_by: tuple[str, ...]  # competition ids, or "this ballot, window X"
 
 
-Row = tuple[AssetKey, str, int, bool, Decimal, str, dict[str, Any]]
+Row = tuple[AssetKey, str, int, bool, Decimal, str, list[str], str]
 """One holding: asset, holder, the MW held in whole kW rounded up, whether that is exact, the MW
-held (a sum starting at ZERO, as every total is), its id in decision records, and its record
-entry (built once, when the holding is added, and shared by every decision that meets it)."""
+held (a sum starting at ZERO, as every total is), the id of its group in decision records (one
+holder's window), its share there (`[kind, asset id, MW]`, built once) and its window's id."""
+
+Group = dict[str, Any]
+"""A decision record's entry for what one holder holds in one window: `{"held_by", "window_id",
+"shares": [[kind, asset id, MW], ...]}`; never changed once built (a new row makes a new one),
+so a record that names it keeps what it was."""
 
 
 def kilowatts_up(capacity: Decimal) -> tuple[int, bool]:
@@ -67,10 +72,17 @@ def megawatts(kilowatts: int) -> Decimal:
     return Decimal(kilowatts).scaleb(-3)  # exact, 3 places, like a quantised capacity
 
 
+def _row(share: AssetShare, holder: str, group: str, window_id: str) -> Row:
+    total = ZERO + share.capacity
+    kilowatts, exact = kilowatts_up(total)
+    entry = [share.kind, share.asset_id, format(total, "f")]
+    return ((share.kind, share.asset_id), holder, kilowatts, exact, total, group, entry, window_id)
+
+
 class _Entry:
     """Everything held in windows of one schedule, as rows appended, and by whom; also in the
-    forms a query adds up without looking at each row twice (kW per asset, ids, record
-    entries), and the pattern's fields the overlap test reads first."""
+    forms a query adds up without looking at each row twice (kW per asset, the record's groups
+    and their ids), and the pattern's fields the overlap test reads first."""
 
     __slots__ = (
         "exact",
@@ -93,16 +105,23 @@ class _Entry:
         self.holders: set[str] = set()
         self.exact = True  # every row is a whole number of kW
         self.kilowatts: list[tuple[AssetKey, int]] = []
-        self.ids: list[str] = []
-        self.table: dict[str, dict[str, Any]] = {}
+        self.ids: list[str] = []  # group ids, in the order first held
+        self.table: dict[str, Group] = {}
 
-    def append(self, row: Row) -> None:
-        self.rows.append(row)
-        self.holders.add(row[1])
-        self.kilowatts.append((row[0], row[2]))
-        self.ids.append(row[5])
-        self.table[row[5]] = row[6]
-        if not row[3]:
+    def extend(self, rows: list[Row]) -> None:
+        """Hold `rows`, all of one group (one holder's window)."""
+        self.rows.extend(rows)
+        first = rows[0]
+        self.holders.add(first[1])
+        self.kilowatts.extend([(row[0], row[2]) for row in rows])
+        group = self.table.get(first[5])
+        shares = [row[6] for row in rows]
+        if group is None:
+            self.ids.append(first[5])
+            self.table[first[5]] = {"held_by": first[1], "window_id": first[7], "shares": shares}
+        else:  # a new group: a record that names the old one keeps it as it was
+            self.table[first[5]] = {**group, "shares": group["shares"] + shares}
+        if not all(row[3] for row in rows):
             self.exact = False
 
     def keep(self, rows: list[Row]) -> None:
@@ -110,12 +129,12 @@ class _Entry:
         self.rows, self.holders, self.exact = [], set(), True
         self.kilowatts, self.ids, self.table = [], [], {}
         for row in rows:
-            self.append(row)
+            self.extend([row])
 
 
 class Collected:
     """What windows overlapping one window hold of the ballot's assets: kW per asset, and the
-    ids of the holdings (for the record). Only holdings of the ballot's assets are kept."""
+    groups of holdings by id (for the record). Only holdings of the ballot's assets are kept."""
 
     __slots__ = ("ids", "inexact", "kilowatts", "rows")
 
@@ -123,7 +142,7 @@ class Collected:
         self.kilowatts: dict[AssetKey, int] = {}
         self.ids: list[str] = []
         self.inexact: list[Row] = []  # rows that are not whole kW: summed exactly, in Decimal
-        self.rows: dict[str, dict[str, Any]] = {}  # id -> record entry, for the ballot's table
+        self.rows: dict[str, Group] = {}  # group id -> its record entry, for the ballot's table
 
 
 class Holdings:
@@ -146,7 +165,8 @@ class Holdings:
         self._by_week_hour: list[list[_Entry]] = [[] for _ in range(7 * 24)]
         self._by_holder: dict[str, dict[Schedule, _Entry]] = {}
         self._assets: dict[AssetKey, int] = {}  # rows per asset
-        self._seen: dict[str, dict[str, int]] = {}  # per holder: ids given, to keep them unique
+        # per holder: the entries each of its group ids is in (one, unless a window changed)
+        self._seen: dict[str, dict[str, list[_Entry]]] = {}
         for commitment in commitments:
             if commitment.competition_id != exclude_competition:
                 self.add_commitment(commitment)
@@ -186,28 +206,27 @@ class Holdings:
     ) -> None:
         """Hold every share of one bid in `schedule` for `holder` (one index lookup)."""
         entry = self._entry(schedule)
-        for share in shares:
-            key = (share.kind, share.asset_id)
-            entry.append(self._row(key, holder, share.capacity, window_id))
-            self._assets[key] = self._assets.get(key, 0) + 1
+        group = self._group_id(entry, holder, window_id)
+        rows = [_row(share, holder, group, window_id) for share in shares]
+        if not rows:
+            return
+        entry.extend(rows)
+        assets = self._assets
+        for row in rows:
+            assets[row[0]] = assets.get(row[0], 0) + 1
         self._by_holder.setdefault(holder, {})[schedule] = entry
 
-    def _row(self, key: AssetKey, holder: str, capacity: Decimal, window_id: str) -> Row:
-        """The id names the holding (holder, window, asset), so it reads the same whichever
-        index holds it; a repeat (two live ballots of one competition) gets a suffix."""
-        total = ZERO + capacity
-        ident = f"{holder}|{window_id}|{key[0]}|{key[1]}"
-        seen = self._seen.get(holder)
-        if seen is None:
-            seen = self._seen[holder] = {}
-        repeats = seen.get(ident, 0)
-        seen[ident] = repeats + 1
-        if repeats:
-            ident = f"{ident}#{repeats}"
-        record = {"kind": key[0], "asset_id": key[1], "capacity": format(total, "f")}
-        record["held_by"] = holder
-        kilowatts, exact = kilowatts_up(total)
-        return (key, holder, kilowatts, exact, total, ident, record)
+    def _group_id(self, entry: _Entry, holder: str, window_id: str) -> str:
+        """`holder|window`, the same whichever index holds it; the rare window held under two
+        schedules (it changed between two live ballots) gets a suffix in the second."""
+        base = f"{holder}|{window_id}"
+        given = self._seen.setdefault(holder, {})
+        entries = given.setdefault(base, [])
+        for number, known in enumerate(entries):
+            if known is entry:
+                return f"{base}#{number}" if number else base
+        entries.append(entry)
+        return f"{base}#{len(entries) - 1}" if len(entries) > 1 else base
 
     def _entry(self, schedule: Schedule) -> _Entry:
         entry = self._entries.get(schedule)
@@ -281,14 +300,20 @@ class Holdings:
                 ids.extend(entry.ids)
                 table.update(entry.table)
                 continue
+            kept: dict[str, Group] = {}  # the groups as far as they hold the ballot's assets
             for row in entry.rows:
                 key = row[0]
                 if key in capacity and row[1] not in exclude:
                     kilowatts[key] = get(key, 0) + row[2]
-                    ids.append(row[5])
-                    table[row[5]] = row[6]
+                    group = kept.get(row[5])
+                    if group is None:
+                        group = kept[row[5]] = {"held_by": row[1], "window_id": row[7]}
+                        group["shares"] = []
+                        ids.append(row[5])
+                    group["shares"].append(row[6])
                     if not row[3]:
                         into.inexact.append(row)
+            table.update(kept)
 
     def held(
         self,
@@ -303,11 +328,12 @@ class Holdings:
         self.collect(pattern(schedule), dict.fromkeys(assets, 0), into, exclude=ignored)
         totals: dict[AssetKey, tuple[Decimal, set[str]]] = {}
         for ident in into.ids:
-            record = into.rows[ident]
-            key = (record["kind"], record["asset_id"])
-            total, holders = totals.get(key, (ZERO, set()))
-            holders.add(record["held_by"])
-            totals[key] = (total + Decimal(record["capacity"]), holders)
+            group = into.rows[ident]
+            for kind, asset_id, held in group["shares"]:
+                key = (kind, asset_id)
+                total, holders = totals.get(key, (ZERO, set()))
+                holders.add(group["held_by"])
+                totals[key] = (total + Decimal(held), holders)
         return {
             key: Held(key[0], key[1], total, tuple(sorted(holders)))
             for key, (total, holders) in totals.items()

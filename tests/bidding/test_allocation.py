@@ -78,7 +78,7 @@ def test_capacity_committed_to_an_overlapping_window_elsewhere_is_not_promised_a
     assert request_body(decision.plan)["bids"][0]["capacity"] == sent
     entry = decision.record["bids"][0]
     assert [decision.record["held"][i] for i in entry["already_held"]] == [
-        {"kind": "flex", "asset_id": "a1", "capacity": committed, "held_by": "other"}
+        {"held_by": "other", "window_id": "other-w", "shares": [["flex", "a1", committed]]}
     ]
     assert already_held(entry, decision.record["held"]) == [
         {"kind": "flex", "asset_id": "a1", "capacity": committed, "held_by": ["other"]}

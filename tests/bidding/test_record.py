@@ -176,6 +176,39 @@ def test_a_version_2_record_shows_each_assets_holdings_summed_with_their_holders
     assert "already held: flex a1 1.600 MW (x; y), flex a2 0.250 MW (x)" in text
 
 
+def test_a_version_3_record_shows_each_assets_holdings_summed_over_the_groups() -> None:
+    bid = {"window_id": "w1", "allocation": [], "already_held": ["x|x1", "y|y1", "x|x2"]}
+    held = {
+        "x|x1": {"held_by": "x", "window_id": "x1", "shares": [["flex", "a1", "0.700"]]},
+        "y|y1": {"held_by": "y", "window_id": "y1", "shares": [["flex", "a1", "0.9"]]},
+        "x|x2": {
+            "held_by": "x",
+            "window_id": "x2",
+            "shares": [["flex", "a2", "0.125"], ["flex", "a2", "0.125"]],
+        },
+    }
+    record = {"version": 3, "outcome": "ballot", "bids": [bid], "held": held}
+    text = "\n".join(render_decision(record))
+    assert "already held: flex a1 1.600 MW (x; y), flex a2 0.250 MW (x)" in text
+
+
+def test_a_decision_record_names_each_holder_window_once_however_many_assets_it_holds() -> None:
+    """A group per holder and window: three assets held by one window are one id, three shares."""
+    snap = snapshot(
+        assets=[asset(name, "2.000") for name in ("a1", "a2", "a3")],
+        commitments=[commitment(name, "0.500") for name in ("a1", "a2", "a3")],
+    )
+    decision = run([propose(bid("1.000"))], snap)
+    assert decision.record["version"] == 3
+    entry = decision.record["bids"][0]
+    assert entry["already_held"] == ["other|other-w"]
+    assert decision.record["held"]["other|other-w"]["shares"] == [
+        ["flex", "a1", "0.500"],
+        ["flex", "a2", "0.500"],
+        ["flex", "a3", "0.500"],
+    ]
+
+
 def _dated(bid: dict[str, Any]) -> dict[str, Any]:
     window = {
         "start_date": "2027-11-01",
