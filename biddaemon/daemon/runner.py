@@ -42,7 +42,8 @@ from biddaemon.store import ballots as store_ballots
 from biddaemon.store import dashboard_queries, queries
 from biddaemon.store.database import reachable, session_factory
 from biddaemon.store.migrate import connect, current_revision, ensure_current
-from biddaemon.web.http import LiveFacts, PageHandler, lazy_dashboard
+from biddaemon.web.http import LiveFacts, PageHandler
+from biddaemon.web.lazy import lazy_dashboard
 
 log = get_logger(__name__)
 

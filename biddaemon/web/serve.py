@@ -17,7 +17,8 @@ from biddaemon.daemon.health import HealthServer
 from biddaemon.errors import ConfigurationError
 from biddaemon.settings import Settings
 from biddaemon.store.database import session_factory
-from biddaemon.web.http import LiveFacts, lazy_dashboard
+from biddaemon.web.http import LiveFacts
+from biddaemon.web.lazy import lazy_dashboard
 
 DEFAULT_DASHBOARD_PORT = 9318  # beside the daemon's own 9317, so both run on one machine
 

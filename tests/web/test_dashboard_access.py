@@ -26,7 +26,8 @@ from biddaemon.store.dashboard_queries import HeldSlot
 from biddaemon.store.database import make_engine, session_factory
 from biddaemon.store.schema_version import current_revision
 from biddaemon.web.auth import COOKIE, safe_next
-from biddaemon.web.http import LiveFacts, lazy_dashboard
+from biddaemon.web.http import LiveFacts
+from biddaemon.web.lazy import lazy_dashboard
 from biddaemon.web.serve import DEFAULT_DASHBOARD_PORT
 from biddaemon.web.views import _hours
 from tests.daemon.conftest import market_env
