@@ -101,15 +101,28 @@ class MarketGate:
                 self._free -= 1
                 return
             wake = threading.Event()
-            heapq.heappush(self._waiting, (rank, next(self._arrivals), wake))
-        wake.wait()  # the slot is handed over by `_leave`, never taken back in between
+            place = (rank, next(self._arrivals), wake)
+            heapq.heappush(self._waiting, place)
+        try:
+            wake.wait()  # the slot is handed over by `_leave`, never taken back in between
+        except BaseException:  # interrupted: the slot (if handed over already) goes on
+            with self._lock:
+                if wake.is_set():
+                    self._hand_on()
+                else:
+                    self._waiting.remove(place)
+                    heapq.heapify(self._waiting)
+            raise
 
     def _leave(self) -> None:
         with self._lock:
-            if self._waiting:
-                heapq.heappop(self._waiting)[2].set()
-            else:
-                self._free += 1
+            self._hand_on()
+
+    def _hand_on(self) -> None:
+        if self._waiting:
+            heapq.heappop(self._waiting)[2].set()
+        else:
+            self._free += 1
 
 
 class GatedMarket:
