@@ -244,13 +244,7 @@ def summarise(session: Session, database: str, started: datetime, ended: datetim
             .join(Ballot)
             .where(Ballot.state.in_(SENT))
         )
-        accepted_rows = session.execute(
-            select(BidOutcome, Bid, ServiceWindow, ServicePeriod)
-            .join(Bid, BidOutcome.bid_id == Bid.id)
-            .join(ServiceWindow, ServiceWindow.id == Bid.service_window_id)
-            .join(ServicePeriod, ServicePeriod.id == ServiceWindow.service_period_id)
-            .where(BidOutcome.status == OutcomeStatus.ACCEPTED)
-        ).all()
+        accepted_rows = accepted_bids(session)
         declined = session.scalar(
             select(func.count()).where(BidOutcome.status == OutcomeStatus.REJECTED)
         )
@@ -275,6 +269,21 @@ def summarise(session: Session, database: str, started: datetime, ended: datetim
         accepted_mw=mw,
         accepted_value=value.quantize(Decimal("0.01")),
     )
+
+
+AcceptedBid = tuple[BidOutcome, Bid, ServiceWindow, ServicePeriod]
+
+
+def accepted_bids(session: Session) -> list[AcceptedBid]:
+    """Every accepted bid recorded so far, with the window and period `bid_value` needs."""
+    rows = session.execute(
+        select(BidOutcome, Bid, ServiceWindow, ServicePeriod)
+        .join(Bid, BidOutcome.bid_id == Bid.id)
+        .join(ServiceWindow, ServiceWindow.id == Bid.service_window_id)
+        .join(ServicePeriod, ServicePeriod.id == ServiceWindow.service_period_id)
+        .where(BidOutcome.status == OutcomeStatus.ACCEPTED)
+    )
+    return [(outcome, bid, window, period) for outcome, bid, window, period in rows]
 
 
 def bid_value(

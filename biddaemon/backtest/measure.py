@@ -16,14 +16,11 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from biddaemon.demo import SENT, bid_value
+from biddaemon.demo import SENT, accepted_bids, bid_value
 from biddaemon.store.models import (
     Ballot,
-    Bid,
     BidOutcome,
     OutcomeStatus,
-    ServicePeriod,
-    ServiceWindow,
 )
 
 ZERO_MW = Decimal("0.000")
@@ -50,14 +47,7 @@ class Measured:
 
 def accepted_value(session: Session) -> Decimal:
     """The value of every accepted bid recorded so far, in GBP."""
-    rows = session.execute(
-        select(BidOutcome, Bid, ServiceWindow, ServicePeriod)
-        .join(Bid, BidOutcome.bid_id == Bid.id)
-        .join(ServiceWindow, ServiceWindow.id == Bid.service_window_id)
-        .join(ServicePeriod, ServicePeriod.id == ServiceWindow.service_period_id)
-        .where(BidOutcome.status == OutcomeStatus.ACCEPTED)
-    ).all()
-    total = sum((bid_value(*row) for row in rows), ZERO_GBP)
+    total = sum((bid_value(*row) for row in accepted_bids(session)), ZERO_GBP)
     return total.quantize(Decimal("0.01"))
 
 
